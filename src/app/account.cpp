@@ -1,0 +1,112 @@
+#include "app/account.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "sasl/mechanism.h"
+#include "util/text.h"
+
+namespace odmr::app {
+
+std::string expand_home(const std::string& path) {
+    if (path == "~" || path.starts_with("~/")) {
+        const char* home = std::getenv("HOME");
+        if (home != nullptr && *home != '\0') return std::string(home) + path.substr(1);
+    }
+    return path;
+}
+
+std::string local_host_name() {
+    char name[HOST_NAME_MAX + 1] = {};
+    if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+    return name;
+}
+
+Result<DeliverySpec> parse_delivery(const std::string& text) {
+    auto colon = text.find(':');
+    if (colon == std::string::npos || colon + 1 == text.size())
+        return make_error(Errc::usage, "--deliver needs KIND:TARGET, e.g. maildir:~/Maildir");
+    DeliverySpec spec{text.substr(0, colon), text.substr(colon + 1)};
+    if (spec.kind != "maildir")
+        return make_error(Errc::usage, "unknown delivery kind \"" + spec.kind + "\" (known: maildir)");
+    spec.target = expand_home(spec.target);
+    while (spec.target.size() > 1 && spec.target.ends_with('/')) spec.target.pop_back();
+    return spec;
+}
+
+namespace {
+
+Result<std::vector<std::string>> parse_domains(const std::vector<std::string>& given) {
+    std::vector<std::string> out;
+    for (const auto& item : given) {
+        for (auto& domain : text::split(item, ',')) {
+            if (domain.empty()) continue;
+            bool valid = domain.size() <= 253 && domain.front() != '.' && domain.back() != '.';
+            for (char c : domain) {
+                auto u = static_cast<unsigned char>(c);
+                valid = valid && (std::isalnum(u) || c == '-' || c == '.' || u >= 0x80);
+            }
+            if (!valid) return make_error(Errc::usage, "invalid domain \"" + domain + "\"");
+            out.push_back(text::lower(domain));
+        }
+    }
+    if (out.empty()) return make_error(Errc::usage, "no DOMAIN given: name the domains to fetch mail for");
+    return out;
+}
+
+}  // namespace
+
+Result<Account> resolve_account(const Options& o) {
+    Account account;
+    auto domains = parse_domains(o.domains);
+    if (!domains) return domains.error();
+
+    if (o.host.empty()) return make_error(Errc::usage, "--host is required");
+    auto provider = net::parse_host_port(o.host, odmr_port);
+    if (!provider) return provider.error();
+    account.provider = std::move(*provider);
+
+    if (o.password_file.empty()) return make_error(Errc::usage, "--password-file is required");
+    auto password = read_secret_file(expand_home(o.password_file));
+    if (!password) return make_error(Errc::config, password.error().message());
+    account.password = std::make_unique<Secret>(std::move(*password));
+
+    auto delivery = parse_delivery(o.deliver);
+    if (!delivery) return delivery.error();
+    account.delivery = std::move(*delivery);
+
+    account.tls_policy.ca_file = expand_home(o.tls_ca_file);
+    account.connect_timeout = std::chrono::seconds(o.connect_timeout);
+    account.max_sessions = o.max_sessions;
+
+    std::string hostname = o.helo_name.empty() ? local_host_name() : o.helo_name;
+    auto& c = account.customer;
+    c.helo_name = hostname;
+    c.server_name = account.provider.host;
+    c.tls = o.tls == "implicit" ? odmr::TlsMode::implicit
+            : o.tls == "none"   ? odmr::TlsMode::none
+                                : odmr::TlsMode::starttls;
+    c.credentials = {o.user.empty() ? domains->front() : o.user, account.password.get()};
+    for (auto& mechanism : text::split(o.auth, ',')) {
+        if (mechanism.empty()) continue;
+        if (!sasl::make_mechanism(mechanism, {}))
+            return make_error(Errc::usage, "unsupported SASL mechanism \"" + mechanism + "\"");
+        c.auth_preference.push_back(text::upper(mechanism));
+    }
+    c.allow_plaintext_auth = o.allow_plaintext_auth;
+    c.domains = *domains;
+    c.command_timeout = std::chrono::seconds(o.timeout);
+    c.atrn_timeout = std::chrono::seconds(o.atrn_timeout);
+
+    auto& s = account.server;
+    s.hostname = hostname;
+    s.domains = *domains;
+    s.max_message_size = o.max_message_size;
+    s.command_timeout = std::chrono::seconds(o.timeout);
+    s.data_timeout = std::chrono::seconds(o.timeout);
+    return account;
+}
+
+}  // namespace odmr::app

@@ -1,0 +1,43 @@
+// Everything one run needs, resolved and checked: where the provider is,
+// how to prove who we are (the password in guarded memory), what to ask
+// for, and where the mail goes.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app/options.h"
+#include "net/connect.h"
+#include "net/tls.h"
+#include "odmr/customer.h"
+#include "smtp/server.h"
+#include "util/result.h"
+#include "util/secret.h"
+
+namespace odmr::app {
+
+struct DeliverySpec {
+    std::string kind;    // "maildir"
+    std::string target;  // the path, "~" expanded
+};
+
+struct Account {
+    net::HostPort provider;
+    net::TlsPolicy tls_policy;
+    net::Duration connect_timeout{};
+    unsigned max_sessions = 100;
+    std::unique_ptr<Secret> password;  // stable address: the customer config points at it
+    odmr::CustomerConfig customer;
+    smtp::ServerConfig server;
+    DeliverySpec delivery;
+};
+
+inline constexpr std::uint16_t odmr_port = 366;
+
+Result<DeliverySpec> parse_delivery(const std::string& text);
+std::string expand_home(const std::string& path);
+std::string local_host_name();
+
+Result<Account> resolve_account(const Options& options);
+
+}  // namespace odmr::app

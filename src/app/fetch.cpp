@@ -1,0 +1,88 @@
+#include "app/fetch.h"
+
+#include "app/exit_code.h"
+#include "deliver/maildir.h"
+#include "net/connect.h"
+#include "net/reader.h"
+#include "odmr/customer.h"
+#include "smtp/server.h"
+
+namespace odmr::app {
+
+Result<std::unique_ptr<deliver::Sink>> make_sink(const DeliverySpec& spec, const std::string& hostname,
+                                                 const Log& log) {
+    if (spec.kind == "maildir") return std::unique_ptr<deliver::Sink>(
+        std::make_unique<deliver::MaildirSink>(spec.target, hostname, log));
+    return make_error(Errc::usage, "unknown delivery kind " + spec.kind);
+}
+
+namespace {
+
+// One connection: negotiate, and if the line turns around, receive.
+// Returns the messages delivered, or nothing when the provider has no mail.
+asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
+    const Account& account, deliver::Sink& sink, asio::ssl::context& tls_context, const Log& log) {
+    auto socket = co_await net::connect(account.provider, account.connect_timeout);
+    if (!socket) co_return socket.error();
+    log.info("connected to " + account.provider.host + " port " + std::to_string(account.provider.port));
+    net::Stream stream(std::move(*socket), tls_context);
+    net::Reader reader(stream);
+    odmr::Customer customer(reader, account.customer, log);
+    auto negotiated = co_await customer.negotiate();
+    if (!negotiated) {
+        if (!negotiated.error().is(Errc::connection_lost) && !negotiated.error().is(Errc::timeout) &&
+            !negotiated.error().is(Errc::tls))
+            co_await customer.quit();
+        stream.close();
+        co_return negotiated.error();
+    }
+    if (negotiated->outcome == odmr::Outcome::no_mail) {
+        co_await customer.quit();
+        stream.close();
+        co_return std::optional<smtp::SessionReport>();
+    }
+    log.info("ATRN accepted, receiving mail");
+    smtp::Server server(reader, sink, account.server, log);
+    auto report = co_await server.run();
+    stream.close();
+    if (!report) co_return report.error();
+    co_return std::optional<smtp::SessionReport>(*report);
+}
+
+}  // namespace
+
+asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink& sink,
+                                    asio::ssl::context& tls_context, const Log& log) {
+    FetchSummary summary;
+    while (summary.sessions < account.max_sessions) {
+        ++summary.sessions;
+        auto session = co_await one_session(account, sink, tls_context, log);
+        if (!session) {
+            summary.error = session.error();
+            break;
+        }
+        if (!session->has_value()) {
+            log.info(summary.delivered == 0 ? "no mail waiting" : "no more mail waiting");
+            break;
+        }
+        const auto& report = **session;
+        summary.delivered += report.delivered;
+        if (report.delivered == 0) {
+            if (report.commands == 0)
+                log.notice("the provider closed the connection right after the turn without "
+                           "sending anything; treating this as no mail");
+            break;
+        }
+        if (summary.sessions == account.max_sessions)
+            log.notice("stopping after " + std::to_string(account.max_sessions) +
+                       " sessions (--max-sessions); more mail may be waiting");
+    }
+    co_return summary;
+}
+
+int exit_code_for(const FetchSummary& summary) {
+    if (summary.error) return exit_code_for(*summary.error);
+    return summary.delivered > 0 ? exit_delivered : exit_no_mail;
+}
+
+}  // namespace odmr::app

@@ -1,0 +1,83 @@
+#include "app/options.h"
+
+#include <CLI/CLI.hpp>
+#include <sstream>
+
+#include "app/exit_code.h"
+
+#ifndef ODMR_FETCH_VERSION
+#define ODMR_FETCH_VERSION "0.0.0"
+#endif
+
+namespace odmr::app {
+
+std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv) {
+    Options o;
+    CLI::App app{"odmr-fetch - fetch queued mail from an ODMR provider (RFC 2645) and deliver it "
+                 "locally",
+                 "odmr-fetch"};
+    app.option_defaults()->always_capture_default();
+    app.get_formatter()->column_width(34);
+    app.set_version_flag("--version", std::string("odmr-fetch ") + ODMR_FETCH_VERSION);
+    app.set_config("--config", "", "Read options from FILE (key = value, keys are long option names)")
+        ->type_name("FILE");
+
+    app.add_option("domains", o.domains, "Domains to fetch mail for (sent with ATRN)")
+        ->type_name("DOMAIN...");
+    app.add_option("--host", o.host, "Provider to connect to; port 366 unless given")
+        ->type_name("HOST[:PORT]");
+    app.add_option("--user", o.user, "SASL user name (default: the first DOMAIN)")->type_name("NAME");
+    app.add_option("--password-file", o.password_file, "Read the password from the first line of FILE")
+        ->type_name("FILE");
+    app.add_option("--tls", o.tls,
+                   "starttls (TLS required), implicit (TLS from the first byte) or none")
+        ->type_name("MODE")
+        ->check(CLI::IsMember({"starttls", "implicit", "none"}));
+    app.add_option("--tls-ca-file", o.tls_ca_file,
+                   "Trust the CA certificates in FILE instead of the system store")
+        ->type_name("FILE");
+    app.add_option("--deliver", o.deliver, "Where to deliver: maildir:PATH")->type_name("KIND:TARGET");
+    app.add_option("--helo-name", o.helo_name, "Name to announce with EHLO (default: host name)")
+        ->type_name("NAME");
+    app.add_option("--auth", o.auth,
+                   "Allowed SASL mechanisms in order of preference (default: strongest offered)")
+        ->type_name("MECH[,MECH...]");
+    app.add_flag("--allow-plaintext-auth", o.allow_plaintext_auth,
+                 "Allow PLAIN and LOGIN without TLS (sends the password in clear text)");
+    app.add_option("--max-sessions", o.max_sessions,
+                   "Reconnect and send ATRN again at most N times while mail keeps coming")
+        ->type_name("N")
+        ->check(CLI::Range(1u, 100000u));
+    app.add_option("--connect-timeout", o.connect_timeout, "Seconds to wait for each connection")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(1u, 3600u));
+    app.add_option("--timeout", o.timeout, "Seconds to wait for any reply, command or data")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(1u, 86400u));
+    app.add_option("--atrn-timeout", o.atrn_timeout, "Seconds to wait for the reply to ATRN")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(1u, 86400u));
+    app.add_option("--max-message-size", o.max_message_size,
+                   "Largest message accepted, in octets (advertised with SIZE)")
+        ->type_name("OCTETS")
+        ->check(CLI::Range(1024ULL, 1ULL << 40));
+    app.add_flag("-v,--verbose", o.verbose, "More output; twice: protocol transcript (secrets redacted)");
+    app.add_flag("-q,--quiet", o.quiet, "Only errors");
+    app.footer("\n" + exit_code_table());
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        return EarlyExit{0, app.help()};
+    } catch (const CLI::CallForVersion&) {
+        return EarlyExit{0, std::string("odmr-fetch ") + ODMR_FETCH_VERSION + "\n"};
+    } catch (const CLI::ParseError& e) {
+        bool config = dynamic_cast<const CLI::ConfigError*>(&e) != nullptr ||
+                      dynamic_cast<const CLI::FileError*>(&e) != nullptr;
+        return EarlyExit{config ? exit_config : exit_usage,
+                         std::string("odmr-fetch: ") + e.what() + "\nTry 'odmr-fetch --help'.\n"};
+    }
+    return o;
+}
+
+}  // namespace odmr::app

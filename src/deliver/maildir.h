@@ -1,0 +1,45 @@
+// Delivery into a Maildir: each message is written to tmp/ under a unique
+// name, fsynced, linked into new/, and new/ is fsynced — only then does
+// commit() return. A failure at any step removes the tmp/ file and is
+// temporary, so the provider keeps the message; new/ never holds a partial
+// file. Stored lines end in LF, as mail readers and Dovecot expect.
+#pragma once
+
+#include <string>
+
+#include "deliver/maildir_name.h"
+#include "deliver/sink.h"
+#include "util/log.h"
+#include "util/unique_fd.h"
+
+namespace odmr::deliver {
+
+// Creates `path` (and missing parents) with cur/, new/ and tmp/, mode 0700.
+Status ensure_maildir(const std::string& path);
+
+class MaildirSink final : public Sink {
+public:
+    MaildirSink(std::string path, std::string hostname, const Log& log);
+    ~MaildirSink() override;
+
+    asio::awaitable<Status> begin(const Envelope& envelope) override;
+    asio::awaitable<Status> write(std::span<const char> bytes) override;
+    asio::awaitable<Status> commit() override;
+    void abort() override;
+
+private:
+    Status append(std::span<const char> crlf_bytes);
+    Status flush_buffer();
+    Status fail(int error_number, const std::string& what);
+
+    std::string path_;
+    MaildirNamer namer_;
+    const Log& log_;
+    bool checked_ = false;
+    UniqueFd file_;
+    std::string name_;
+    std::string buffer_;
+    bool pending_cr_ = false;
+};
+
+}  // namespace odmr::deliver

@@ -1,0 +1,40 @@
+#include "deliver/maildir_name.h"
+
+#include <sodium.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+
+namespace odmr::deliver {
+
+std::string maildir_safe_host(std::string_view host) {
+    std::string out;
+    for (char c : host) {
+        if (c == '/') out += "\\057";
+        else if (c == ':') out += "\\072";
+        else if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f) out += '_';
+        else out += c;
+    }
+    return out.empty() ? "localhost" : out;
+}
+
+std::string maildir_unique_name(const NameParts& parts) {
+    char buffer[128];
+    int n = std::snprintf(buffer, sizeof buffer,
+                          "%" PRId64 ".M%06" PRId64 "P%" PRId64 "Q%" PRIu64 "R%016" PRIx64 ".",
+                          parts.seconds, parts.microseconds, parts.pid, parts.count, parts.random);
+    return std::string(buffer, static_cast<std::size_t>(n)) + std::string(parts.host);
+}
+
+std::string MaildirNamer::next() {
+    timeval now{};
+    gettimeofday(&now, nullptr);
+    std::uint64_t random = 0;
+    randombytes_buf(&random, sizeof random);
+    return maildir_unique_name({now.tv_sec, now.tv_usec, static_cast<std::int64_t>(getpid()),
+                                ++count_, random, host_});
+}
+
+}  // namespace odmr::deliver

@@ -1,0 +1,42 @@
+// Where received messages go. The reversed SMTP server hands each message
+// to a Sink: begin(envelope), write(chunk)..., then commit() — which returns
+// only when the message is durable for every recipient — or abort().
+// The server replies 250 to the provider only after commit() succeeded.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+
+namespace odmr::deliver {
+
+struct Envelope {
+    std::string sender;                   // empty for the null reverse-path <>
+    std::vector<std::string> recipients;  // accepted, distinct
+    std::string received;                 // our Received: field, CRLF line ends, CRLF-terminated
+    std::string id;                       // our identifier for the message, for logs
+};
+
+class Sink {
+public:
+    virtual ~Sink() = default;
+
+    // Body bytes passed to write() are the message as sent (dot-unstuffed),
+    // with CRLF line ends, in chunks of any size.
+    virtual asio::awaitable<Status> begin(const Envelope& envelope) = 0;
+    virtual asio::awaitable<Status> write(std::span<const char> bytes) = 0;
+    // Errc::permanent means "never retry this message"; anything else is
+    // temporary (the provider keeps the message).
+    virtual asio::awaitable<Status> commit() = 0;
+    virtual void abort() = 0;
+
+    // True when different recipients of one message may get different
+    // outcomes (LMTP, per-recipient MDA). The server then takes one
+    // recipient per transaction (DESIGN.md rule 2).
+    virtual bool per_recipient_outcomes() const { return false; }
+};
+
+}  // namespace odmr::deliver

@@ -1,0 +1,43 @@
+// Buffered, bounded reading from a Stream: whole lines for commands and
+// replies, raw buffered bytes for message bodies. The buffer never grows;
+// a line longer than the caller's bound is an error, not an allocation.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "net/stream.h"
+#include "util/result.h"
+
+namespace odmr::net {
+
+class Reader {
+public:
+    explicit Reader(Stream& stream, std::size_t capacity = 64 * 1024);
+
+    // The next line without its line ending (CRLF, or a bare LF which is
+    // tolerated). The view is valid until the next call. A line of more than
+    // `max` octets is read to its end, discarded, and reported as
+    // Errc::line_too_long.
+    asio::awaitable<Result<std::string_view>> read_line(std::size_t max, Duration timeout);
+
+    bool has_line() const;
+    std::span<const char> buffered() const { return {buf_.data() + begin_, end_ - begin_}; }
+    void consume(std::size_t n) { begin_ += n; }
+    void discard() { begin_ = end_ = 0; }
+
+    // Reads whatever the peer sends next (at least one byte) into the buffer.
+    asio::awaitable<Result<std::size_t>> fill(Duration timeout);
+
+    Stream& stream() { return stream_; }
+
+private:
+    Stream& stream_;
+    std::vector<char> buf_;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+};
+
+}  // namespace odmr::net

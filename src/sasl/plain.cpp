@@ -1,0 +1,22 @@
+#include "sasl/plain.h"
+
+namespace odmr::sasl {
+
+std::optional<std::string> Plain::initial_response() {
+    sent_ = true;
+    std::string out;
+    out += '\0';
+    out += credentials_.authcid;
+    out += '\0';
+    if (credentials_.password != nullptr)
+        credentials_.password->with([&](std::string_view password) { out += password; });
+    return out;
+}
+
+Result<std::string> Plain::respond(std::string_view challenge) {
+    // A server that ignores the initial response sends an empty challenge.
+    if (!sent_ && challenge.empty()) return *initial_response();
+    return make_error(Errc::protocol, "unexpected challenge during PLAIN authentication");
+}
+
+}  // namespace odmr::sasl

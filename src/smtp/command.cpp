@@ -1,0 +1,102 @@
+#include "smtp/command.h"
+
+#include <array>
+#include <utility>
+
+#include "util/text.h"
+
+namespace odmr::smtp {
+namespace {
+
+constexpr std::array<std::pair<std::string_view, Verb>, 14> verbs{{
+    {"HELO", Verb::helo}, {"EHLO", Verb::ehlo}, {"MAIL", Verb::mail}, {"RCPT", Verb::rcpt},
+    {"DATA", Verb::data}, {"BDAT", Verb::bdat}, {"RSET", Verb::rset}, {"NOOP", Verb::noop},
+    {"QUIT", Verb::quit}, {"VRFY", Verb::vrfy}, {"EXPN", Verb::expn}, {"HELP", Verb::help},
+    {"STARTTLS", Verb::starttls}, {"AUTH", Verb::auth},
+}};
+
+Error syntax(std::string_view why) { return make_error(Errc::protocol, std::string(why)); }
+
+bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
+// Reads "<...>" honouring quoted strings; returns the inside and advances.
+Result<std::string> take_angle_path(std::string_view& rest) {
+    if (rest.empty() || rest.front() != '<') return syntax("path must be enclosed in <>");
+    bool quoted = false;
+    for (std::size_t i = 1; i < rest.size(); ++i) {
+        char c = rest[i];
+        if (is_control(c)) return syntax("control character in address");
+        if (quoted && c == '\\' && i + 1 < rest.size()) {
+            ++i;
+            continue;
+        }
+        if (c == '"') quoted = !quoted;
+        if (!quoted && c == '>') {
+            std::string inside(rest.substr(1, i - 1));
+            rest.remove_prefix(i + 1);
+            return inside;
+        }
+        if (!quoted && (c == ' ' || c == '<')) return syntax("unexpected character in address");
+    }
+    return syntax("unterminated path");
+}
+
+}  // namespace
+
+Command parse_command(std::string_view line) {
+    auto space = line.find(' ');
+    std::string_view verb = line.substr(0, space);
+    Command command;
+    if (space != std::string_view::npos) command.argument = text::trim(line.substr(space + 1));
+    for (const auto& [name, value] : verbs) {
+        if (text::iequals(verb, name)) {
+            command.verb = value;
+            break;
+        }
+    }
+    return command;
+}
+
+Result<PathArgument> parse_path_argument(std::string_view argument, std::string_view prefix,
+                                         bool allow_null) {
+    if (!text::istarts_with(argument, prefix))
+        return syntax("expected " + std::string(prefix) + "<address>");
+    std::string_view rest = text::trim(argument.substr(prefix.size()));
+    auto inside = take_angle_path(rest);
+    if (!inside) return inside.error();
+    std::string address = std::move(*inside);
+    // RFC 5321 §4.1.2: an obsolete source route "@a,@b:" is accepted and ignored.
+    if (address.starts_with('@')) {
+        auto colon = address.find(':');
+        if (colon == std::string::npos) return syntax("bad source route");
+        address.erase(0, colon + 1);
+    }
+    if (address.empty()) {
+        if (!allow_null) return syntax("null path not allowed here");
+    } else {
+        auto at = address.rfind('@');
+        if (at == std::string::npos || at == 0 || at + 1 == address.size())
+            return syntax("address must be local@domain");
+    }
+    PathArgument out{std::move(address), {}};
+    for (const auto& word : text::split_words(rest)) {
+        auto equals = word.find('=');
+        Parameter param{text::upper(word.substr(0, equals)),
+                        equals == std::string::npos ? std::string() : word.substr(equals + 1)};
+        if (param.keyword.empty()) return syntax("empty parameter name");
+        out.params.push_back(std::move(param));
+    }
+    return out;
+}
+
+std::string_view domain_of(std::string_view address) {
+    auto at = address.rfind('@');
+    return at == std::string_view::npos ? std::string_view() : address.substr(at + 1);
+}
+
+std::string_view local_part_of(std::string_view address) {
+    auto at = address.rfind('@');
+    return at == std::string_view::npos ? address : address.substr(0, at);
+}
+
+}  // namespace odmr::smtp
