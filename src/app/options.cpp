@@ -17,13 +17,15 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
                  "locally",
                  "odmr-fetch"};
     app.option_defaults()->always_capture_default();
+    app.allow_config_extras(CLI::config_extras_mode::error);
     app.get_formatter()->column_width(34);
     app.set_version_flag("--version", std::string("odmr-fetch ") + ODMR_FETCH_VERSION);
     app.set_config("--config", "", "Read options from FILE (key = value, keys are long option names)")
         ->type_name("FILE");
 
     app.add_option("domains", o.domains, "Domains to fetch mail for (sent with ATRN)")
-        ->type_name("DOMAIN...");
+        ->type_name("DOMAIN...")
+        ->default_str("");
     app.add_option("--host", o.host, "Provider to connect to; port 366 unless given")
         ->type_name("HOST[:PORT]");
     app.add_option("--user", o.user, "SASL user name (default: the first DOMAIN)")->type_name("NAME");
@@ -32,7 +34,7 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
     app.add_option("--tls", o.tls,
                    "starttls (TLS required), implicit (TLS from the first byte) or none")
         ->type_name("MODE")
-        ->check(CLI::IsMember({"starttls", "implicit", "none"}));
+        ->check(CLI::IsMember({"starttls", "implicit", "none"}).description(""));
     app.add_option("--tls-ca-file", o.tls_ca_file,
                    "Trust the CA certificates in FILE instead of the system store")
         ->type_name("FILE");
@@ -47,20 +49,20 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
     app.add_option("--max-sessions", o.max_sessions,
                    "Reconnect and send ATRN again at most N times while mail keeps coming")
         ->type_name("N")
-        ->check(CLI::Range(1u, 100000u));
+        ->check(CLI::Range(1u, 100000u).description(""));
     app.add_option("--connect-timeout", o.connect_timeout, "Seconds to wait for each connection")
         ->type_name("SECONDS")
-        ->check(CLI::Range(1u, 3600u));
+        ->check(CLI::Range(1u, 3600u).description(""));
     app.add_option("--timeout", o.timeout, "Seconds to wait for any reply, command or data")
         ->type_name("SECONDS")
-        ->check(CLI::Range(1u, 86400u));
+        ->check(CLI::Range(1u, 86400u).description(""));
     app.add_option("--atrn-timeout", o.atrn_timeout, "Seconds to wait for the reply to ATRN")
         ->type_name("SECONDS")
-        ->check(CLI::Range(1u, 86400u));
+        ->check(CLI::Range(1u, 86400u).description(""));
     app.add_option("--max-message-size", o.max_message_size,
                    "Largest message accepted, in octets (advertised with SIZE)")
         ->type_name("OCTETS")
-        ->check(CLI::Range(1024ULL, 1ULL << 40));
+        ->check(CLI::Range(1024ULL, 1ULL << 40).description(""));
     app.add_flag("-v,--verbose", o.verbose, "More output; twice: protocol transcript (secrets redacted)");
     app.add_flag("-q,--quiet", o.quiet, "Only errors");
     app.footer("\n" + exit_code_table());
