@@ -72,6 +72,10 @@ asio::awaitable<Status> Server::flush() {
     if (output_.empty()) co_return Status{};
     auto status = co_await reader_.stream().write(output_, config_.command_timeout);
     output_.clear();
+    if (!status && unsent_acks_ > 0)
+        log_.warning(std::to_string(unsent_acks_) + " delivered message(s) may not have been "
+                     "acknowledged to the provider, which may send them again");
+    unsent_acks_ = 0;
     co_return status;
 }
 
@@ -89,8 +93,11 @@ asio::awaitable<Result<SessionReport>> Server::run() {
     while (state_ != State::done) {
         if (!reader_.has_line()) {
             if (auto sent = co_await flush(); !sent) {
-                if (report_.commands == 0 && sent.error().is(Errc::connection_lost)) co_return report_;
-                co_return sent.error();
+                // A provider that hung up before its first command had nothing to
+                // send; one that hangs up later keeps whatever it did not see
+                // acknowledged.
+                if (report_.commands > 0) log_.notice("the provider closed the connection: " + sent.error().message());
+                co_return report_;
             }
         }
         auto line = co_await reader_.read_line(config_.max_line, config_.command_timeout);
@@ -253,6 +260,7 @@ asio::awaitable<Status> Server::on_data(std::string_view argument) {
         co_return outcome.error();
     }
     output_ += *outcome;
+    if (outcome->starts_with("250")) ++unsent_acks_;
     reset_transaction();
     co_return Status{};
 }
@@ -284,7 +292,7 @@ asio::awaitable<Result<std::string>> Server::receive_body() {
         if (chunk.size() >= body_chunk || step.done || oversized) chunk.clear();
         if (step.done) break;
     }
-    auto refuse = [&](int code, const char* enhanced, std::string text) {
+    auto refuse = [&](int code, const char* enhanced, const std::string& text) {
         sink_.abort();
         ++report_.rejected;
         return std::to_string(code) + " " + enhanced + " " + text + "\r\n";

@@ -91,6 +91,7 @@ private:
     std::string client_name_;
     bool esmtp_ = false;
     std::size_t errors_ = 0;
+    std::size_t unsent_acks_ = 0;  // 250s after DATA queued but not yet written
     deliver::Envelope envelope_;
     std::size_t declared_size_ = 0;
     DotDecoder decoder_;

@@ -1,0 +1,14 @@
+#!/bin/sh
+# Installs what building odmr-fetch and running its demo need on Debian 12
+# (bookworm), as root. With --test, also the test suite's peers and tools.
+set -eu
+packages="build-essential cmake ninja-build pkg-config libasio-dev libssl-dev libcli11-dev
+          libsodium-dev doctest-dev python3 openssl"
+if [ "${1:-}" = "--test" ]; then
+    packages="$packages"
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $packages >/dev/null
+echo "install-debian-deps: installed" $packages
