@@ -64,7 +64,7 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
         ->type_name("OCTETS")
         ->check(CLI::Range(1024ULL, 1ULL << 40).description(""));
     app.add_flag("-v,--verbose", o.verbose, "More output; twice: protocol transcript (secrets redacted)");
-    app.add_flag("-q,--quiet", o.quiet, "Only errors");
+    app.add_flag("-q,--quiet", o.quiet, "Only errors and warnings");
     app.footer("\n" + exit_code_table());
 
     try {
