@@ -5,7 +5,8 @@ set -eu
 packages="build-essential cmake ninja-build pkg-config libasio-dev libssl-dev libcli11-dev
           libsodium-dev doctest-dev python3 openssl"
 if [ "${1:-}" = "--test" ]; then
-    packages="$packages"
+    # clang and its runtime for the libFuzzer targets
+    packages="$packages clang libclang-rt-14-dev"
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq

@@ -106,6 +106,11 @@ Result<Account> resolve_account(const Options& o) {
     s.max_message_size = o.max_message_size;
     s.command_timeout = std::chrono::seconds(o.timeout);
     s.data_timeout = std::chrono::seconds(o.timeout);
+    s.session_timeout = std::chrono::seconds(o.session_timeout);
+    s.max_recipients = o.max_recipients;
+    s.max_body_line = o.max_line_length;
+    s.max_commands = o.max_commands;
+    s.max_errors = o.max_errors;
     return account;
 }
 

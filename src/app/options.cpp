@@ -63,6 +63,24 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
                    "Largest message accepted, in octets (advertised with SIZE)")
         ->type_name("OCTETS")
         ->check(CLI::Range(1024ULL, 1ULL << 40).description(""));
+    app.add_option("--max-recipients", o.max_recipients,
+                   "Recipients accepted per message; more get 452 and come in another transaction")
+        ->type_name("N")
+        ->check(CLI::Range(1u, 100000u).description(""));
+    app.add_option("--max-line-length", o.max_line_length,
+                   "Longest message line accepted, in octets (a longer one refuses the message with 552)")
+        ->type_name("OCTETS")
+        ->check(CLI::Range(998u, 1u << 30).description(""));
+    app.add_option("--max-commands", o.max_commands, "Commands accepted from the provider per session")
+        ->type_name("N")
+        ->check(CLI::Range(100u, 100000000u).description(""));
+    app.add_option("--max-errors", o.max_errors, "Erroneous commands tolerated before hanging up (421)")
+        ->type_name("N")
+        ->check(CLI::Range(1u, 10000u).description(""));
+    app.add_option("--session-timeout", o.session_timeout,
+                   "Seconds one reversed session (the provider delivering) may last")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(60u, 7u * 86400u).description(""));
     app.add_flag("-v,--verbose", o.verbose, "More output; twice: protocol transcript (secrets redacted)");
     app.add_flag("-q,--quiet", o.quiet, "Only errors and warnings");
     app.footer("\n" + exit_code_table());

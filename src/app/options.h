@@ -25,6 +25,11 @@ struct Options {
     unsigned timeout = 300;
     unsigned atrn_timeout = 600;
     unsigned long long max_message_size = 200ULL * 1024 * 1024;
+    unsigned max_recipients = 1000;
+    unsigned max_line_length = 1 << 20;
+    unsigned max_commands = 1000000;
+    unsigned max_errors = 20;
+    unsigned session_timeout = 3 * 3600;
     int verbose = 0;
     bool quiet = false;
 };

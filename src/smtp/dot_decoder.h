@@ -1,6 +1,11 @@
 // The DATA body decoder (RFC 5321 §4.5.2): removes dot-stuffing and finds
-// the terminating "." line, across arbitrary chunk boundaries. Line ends are
-// passed through as received (CRLF); a bare LF also ends a line.
+// the end of the data across arbitrary chunk boundaries.
+//
+// Line-ending policy (the same as Postfix's smtpd_forbid_bare_newline =
+// normalize, which closes the "SMTP smuggling" hole): only CRLF "." CRLF ends
+// the data, and dots are special only at the start of a CRLF-terminated
+// line. A bare LF inside the body is normalised to CRLF; a bare CR and NUL
+// pass through unchanged. Nothing is ever dropped silently.
 #pragma once
 
 #include <cstddef>
@@ -16,13 +21,23 @@ public:
         bool done = false;         // the terminating line was seen
     };
 
-    // Appends decoded message bytes to `out`.
+    // Appends decoded message bytes (CRLF line ends) to `out`.
     Step decode(std::span<const char> in, std::string& out);
-    void reset() { state_ = State::line_start; }
+    void reset();
+
+    // The longest line seen so far, in octets without its line end.
+    std::size_t longest_line() const { return longest_; }
+    std::size_t bare_newlines() const { return bare_lf_; }
 
 private:
+    void end_line(std::size_t length);
+
     enum class State { line_start, dot, dot_cr, mid_line };
     State state_ = State::line_start;
+    bool previous_cr_ = false;  // the last byte appended was CR
+    std::size_t line_ = 0;      // octets of the current line so far
+    std::size_t longest_ = 0;
+    std::size_t bare_lf_ = 0;
 };
 
 }  // namespace odmr::smtp

@@ -31,12 +31,16 @@ std::string rfc5322_date() {
     return std::string(buffer, n);
 }
 
-// Printable ASCII for a header: a peer-supplied name must never break the header.
-std::string header_safe(std::string_view s) {
+// A peer-supplied name or address made safe for a header: printable ASCII,
+// plus well-formed UTF-8 when the transaction is SMTPUTF8 (RFC 6532).
+std::string header_safe(std::string_view s, bool utf8) {
+    s = s.substr(0, 255);
+    bool allow_utf8 = utf8 && is_utf8(s);
     std::string out;
-    for (char c : s.substr(0, 255)) {
+    for (char c : s) {
         auto u = static_cast<unsigned char>(c);
-        out += (u > 0x20 && u < 0x7f && c != '(' && c != ')' && c != '\\') ? c : '?';
+        bool printable = u > 0x20 && u < 0x7f && c != '(' && c != ')' && c != '\\';
+        out += (printable || (allow_utf8 && u >= 0x80)) ? c : '?';
     }
     return out;
 }
@@ -45,6 +49,8 @@ std::string header_safe(std::string_view s) {
 
 Server::Server(net::Reader& reader, deliver::Sink& sink, const ServerConfig& config, const Log& log)
     : reader_(reader), sink_(sink), config_(config), log_(log) {}
+
+// ---- replies -------------------------------------------------------------
 
 void Server::reply(int code, std::string_view enhanced, std::string_view text) {
     std::string line = std::to_string(code);
@@ -70,11 +76,12 @@ void Server::reply_lines(int code, const std::vector<std::string>& lines) {
 
 asio::awaitable<Status> Server::flush() {
     if (output_.empty()) co_return Status{};
-    auto status = co_await reader_.stream().write(output_, config_.command_timeout);
+    auto status = co_await reader_.stream().write(output_, time_left(config_.command_timeout));
     output_.clear();
     if (!status && unsent_acks_ > 0)
-        log_.warning(std::to_string(unsent_acks_) + " delivered message(s) may not have been "
-                     "acknowledged to the provider, which may send them again");
+        log_.warning(std::to_string(unsent_acks_) +
+                     " delivered message(s) may not have been acknowledged to the provider, "
+                     "which may send them again");
     unsent_acks_ = 0;
     co_return status;
 }
@@ -82,25 +89,45 @@ asio::awaitable<Status> Server::flush() {
 asio::awaitable<Status> Server::error_reply(int code, std::string_view enhanced, std::string_view text) {
     reply(code, enhanced, text);
     if (++errors_ < config_.max_errors) co_return Status{};
-    reply(421, "4.7.0", "Too many errors, closing connection");
-    state_ = State::done;
-    co_await flush();
-    co_return make_error(Errc::protocol, "the provider sent too many erroneous commands");
+    co_return co_await hang_up("4.7.0", "Too many errors", Errc::protocol);
 }
 
+asio::awaitable<Status> Server::hang_up(std::string_view enhanced, const std::string& text, Errc why) {
+    reply(421, enhanced, config_.hostname + " " + text + ", closing connection");
+    state_ = State::done;
+    reset_transaction();
+    co_await flush();
+    co_return make_error(why, "reversed session: " + text);
+}
+
+net::Duration Server::time_left(net::Duration limit) const {
+    auto left = session_end_ - std::chrono::steady_clock::now();
+    return std::max(net::Duration::zero(), std::min(limit, left));
+}
+
+// ---- the session ---------------------------------------------------------
+
 asio::awaitable<Result<SessionReport>> Server::run() {
+    session_end_ = std::chrono::steady_clock::now() + config_.session_timeout;
     reply(220, "", config_.hostname + " ESMTP odmr-fetch ready");
     while (state_ != State::done) {
         if (!reader_.has_line()) {
             if (auto sent = co_await flush(); !sent) {
-                // A provider that hung up before its first command had nothing to
-                // send; one that hangs up later keeps whatever it did not see
-                // acknowledged.
-                if (report_.commands > 0) log_.notice("the provider closed the connection: " + sent.error().message());
+                // A provider that hung up before its first command had nothing
+                // to send; one that hangs up later keeps whatever it did not
+                // see acknowledged.
+                if (report_.commands > 0)
+                    log_.notice("the provider closed the connection: " + sent.error().message());
+                reset_transaction();
                 co_return report_;
             }
         }
-        auto line = co_await reader_.read_line(config_.max_line, config_.command_timeout);
+        if (report_.commands >= config_.max_commands) {
+            auto s = co_await hang_up("4.7.0", "Too many commands", Errc::protocol);
+            co_return s.error();
+        }
+        auto timeout = time_left(config_.command_timeout);
+        auto line = co_await reader_.read_line(config_.max_line, timeout);
         if (!line) {
             const Error& error = line.error();
             if (error.is(Errc::line_too_long)) {
@@ -109,23 +136,22 @@ asio::awaitable<Result<SessionReport>> Server::run() {
                 continue;
             }
             if (error.is(Errc::timeout)) {
-                reply(421, "4.4.2", config_.hostname + " Timeout waiting for a command, closing");
-                co_await flush();
-                co_return make_error(Errc::timeout, "the provider stopped sending commands");
+                bool session_over = std::chrono::steady_clock::now() >= session_end_;
+                auto s = co_await hang_up("4.4.2", session_over ? "Session time limit reached"
+                                                                : "Timeout waiting for a command",
+                                          Errc::timeout);
+                co_return s.error();
             }
-            // Before any command: a provider that had nothing to send and
-            // hung up (Exim writes a bare QUIT in clear text, even inside TLS).
-            if (report_.commands == 0) co_return report_;
-            if (state_ == State::mail || state_ == State::rcpt)
+            // Before any command: a provider that had nothing to send and hung
+            // up (Exim writes a bare QUIT in clear text, even inside TLS).
+            if (state_ != State::ready && state_ != State::greeted)
                 log_.notice("the provider closed the connection in the middle of a transaction");
+            reset_transaction();
             co_return report_;  // nothing acknowledged is affected
         }
         ++report_.commands;
         log_.wire("S< ", *line);
-        Command command = parse_command(*line);
-        if (auto handled = co_await dispatch(command); !handled) {
-            co_return handled.error();
-        }
+        if (auto handled = co_await dispatch(parse_command(*line)); !handled) co_return handled.error();
     }
     if (auto sent = co_await flush(); !sent && !report_.quit) co_return sent.error();
     co_return report_;
@@ -133,19 +159,28 @@ asio::awaitable<Result<SessionReport>> Server::run() {
 
 asio::awaitable<Status> Server::dispatch(const Command& command) {
     static constexpr std::array<Entry, 14> table{{
-        {Verb::helo, &Server::on_helo},   {Verb::ehlo, &Server::on_ehlo},
-        {Verb::mail, &Server::on_mail},   {Verb::rcpt, &Server::on_rcpt},
-        {Verb::data, &Server::on_data},   {Verb::rset, &Server::on_rset},
-        {Verb::noop, &Server::on_noop},   {Verb::quit, &Server::on_quit},
-        {Verb::vrfy, &Server::on_vrfy},   {Verb::help, &Server::on_help},
-        {Verb::expn, &Server::on_not_offered}, {Verb::bdat, &Server::on_not_offered},
-        {Verb::starttls, &Server::on_not_offered}, {Verb::auth, &Server::on_not_offered},
+        {Verb::helo, &Server::on_helo},
+        {Verb::ehlo, &Server::on_ehlo},
+        {Verb::mail, &Server::on_mail},
+        {Verb::rcpt, &Server::on_rcpt},
+        {Verb::data, &Server::on_data},
+        {Verb::bdat, &Server::on_bdat},
+        {Verb::rset, &Server::on_rset},
+        {Verb::noop, &Server::on_noop},
+        {Verb::quit, &Server::on_quit},
+        {Verb::vrfy, &Server::on_vrfy},
+        {Verb::help, &Server::on_help},
+        {Verb::expn, &Server::on_not_offered},
+        {Verb::starttls, &Server::on_not_offered},
+        {Verb::auth, &Server::on_not_offered},
     }};
     for (const auto& entry : table) {
         if (entry.verb == command.verb) co_return co_await (this->*entry.handler)(command.argument);
     }
     co_return co_await error_reply(500, "5.5.2", "Command not recognized");
 }
+
+// ---- commands ------------------------------------------------------------
 
 asio::awaitable<Status> Server::on_helo(std::string_view argument) {
     if (argument.empty()) co_return co_await error_reply(501, "5.5.4", "HELO requires a domain");
@@ -163,42 +198,39 @@ asio::awaitable<Status> Server::on_ehlo(std::string_view argument) {
     client_name_ = argument;
     esmtp_ = true;
     state_ = State::ready;
-    // Never STARTTLS here: the TLS session, if any, is already the provider's
-    // (and Exim would send STARTTLS before every message if we offered it).
-    reply_lines(250, {config_.hostname + " Hello " + header_safe(argument), "PIPELINING", "8BITMIME",
-                      "SIZE " + std::to_string(config_.max_message_size), "ENHANCEDSTATUSCODES",
-                      "HELP"});
+    // Never STARTTLS: the TLS session, if any, is already the provider's (and
+    // Exim would send STARTTLS before every message if we offered it).
+    reply_lines(250, {config_.hostname + " Hello " + header_safe(argument, false), "PIPELINING",
+                      "SIZE " + std::to_string(config_.max_message_size), "8BITMIME", "BINARYMIME",
+                      "CHUNKING", "SMTPUTF8", "DSN", "ENHANCEDSTATUSCODES", "HELP"});
     co_return Status{};
 }
 
 asio::awaitable<Status> Server::on_mail(std::string_view argument) {
-    if (state_ == State::greeted)
-        co_return co_await error_reply(503, "5.5.1", "Send EHLO or HELO first");
+    if (state_ == State::greeted) co_return co_await error_reply(503, "5.5.1", "Send EHLO or HELO first");
     if (state_ != State::ready) co_return co_await error_reply(503, "5.5.1", "Nested MAIL command");
     auto parsed = parse_path_argument(argument, "FROM:", true);
     if (!parsed) co_return co_await error_reply(501, "5.5.4", "Syntax: MAIL FROM:<address>");
-    std::size_t size = 0;
-    for (const auto& param : parsed->params) {
-        if (esmtp_ && param.keyword == "SIZE") {
-            char* end = nullptr;
-            size = std::strtoull(param.value.c_str(), &end, 10);
-            if (param.value.empty() || *end != '\0')
-                co_return co_await error_reply(501, "5.5.4", "Bad SIZE parameter");
-            if (size > config_.max_message_size) {
-                reply(552, "5.3.4", "Message size exceeds fixed limit");
-                co_return Status{};
-            }
-        } else if (esmtp_ && param.keyword == "BODY") {
-            if (!text::iequals(param.value, "7BIT") && !text::iequals(param.value, "8BITMIME"))
-                co_return co_await error_reply(555, "5.5.4", "Unsupported BODY type");
-        } else {
-            co_return co_await error_reply(555, "5.5.4", "Unsupported parameter " + param.keyword);
-        }
+    if (!esmtp_ && !parsed->params.empty())
+        co_return co_await error_reply(555, "5.5.4", "Parameters need EHLO");
+    auto checked = check_mail_params(parsed->params);
+    if (auto* refusal = std::get_if<Refusal>(&checked)) {
+        co_return co_await error_reply(refusal->code, refusal->enhanced, refusal->text);
     }
-    envelope_ = {};
+    auto& params = std::get<MailParams>(checked);
+    if (params.size && *params.size > config_.max_message_size) {
+        reply(552, "5.3.4", "Message size exceeds fixed limit");
+        co_return Status{};
+    }
+    if (!is_ascii(parsed->address) && (!params.smtputf8 || !is_utf8(parsed->address))) {
+        reply(553, "5.6.7", params.smtputf8 ? "Malformed UTF-8 in address"
+                                            : "Non-ASCII address requires SMTPUTF8");
+        co_return Status{};
+    }
+    reset_transaction();
     envelope_.sender = std::move(parsed->address);
     envelope_.id = random_id();
-    declared_size_ = size;
+    mail_ = params;
     state_ = State::mail;
     reply(250, "2.1.0", "Sender OK");
     co_return Status{};
@@ -215,10 +247,18 @@ asio::awaitable<Status> Server::on_rcpt(std::string_view argument) {
         co_return co_await error_reply(503, "5.5.1", "Need MAIL before RCPT");
     auto parsed = parse_path_argument(argument, "TO:", false);
     if (!parsed) co_return co_await error_reply(501, "5.5.4", "Syntax: RCPT TO:<address>");
-    if (!parsed->params.empty())
-        co_return co_await error_reply(555, "5.5.4", "Unsupported parameter " + parsed->params[0].keyword);
+    auto checked = check_rcpt_params(parsed->params);
+    if (auto* refusal = std::get_if<Refusal>(&checked)) {
+        co_return co_await error_reply(refusal->code, refusal->enhanced, refusal->text);
+    }
+    if (!is_ascii(parsed->address) && (!mail_.smtputf8 || !is_utf8(parsed->address))) {
+        reply(553, "5.6.7", mail_.smtputf8 ? "Malformed UTF-8 in address"
+                                           : "Non-ASCII address requires SMTPUTF8");
+        co_return Status{};
+    }
     if (!domain_accepted(parsed->address)) {
-        log_.warning("refused recipient <" + parsed->address + ">: not in the requested domains");
+        log_.warning("refused recipient <" + header_safe(parsed->address, true) +
+                     ">: not in the requested domains");
         reply(550, "5.7.1", "Relaying denied: not a domain of this customer");
         co_return Status{};
     }
@@ -240,110 +280,74 @@ asio::awaitable<Status> Server::on_rcpt(std::string_view argument) {
 
 asio::awaitable<Status> Server::on_data(std::string_view argument) {
     if (!argument.empty()) co_return co_await error_reply(501, "5.5.4", "DATA takes no argument");
+    if (state_ == State::chunks) co_return co_await error_reply(503, "5.5.1", "DATA during a BDAT transfer");
     if (state_ == State::mail) co_return co_await error_reply(554, "5.5.1", "No valid recipients");
     if (state_ != State::rcpt) co_return co_await error_reply(503, "5.5.1", "Need RCPT before DATA");
-    envelope_.received = trace_header();
-    if (auto begun = co_await sink_.begin(envelope_); !begun) {
-        log_.error("message " + envelope_.id + ": cannot start delivery: " + begun.error().message());
+    if (mail_.body == BodyType::binary_mime)
+        co_return co_await error_reply(503, "5.5.1", "BODY=BINARYMIME requires BDAT");
+    if (auto started = co_await start_message(); !started) {
         reply(451, "4.3.0", "Local delivery unavailable, try again later");
         reset_transaction();
         co_return Status{};
     }
     reply(354, "", "End data with <CR><LF>.<CR><LF>");
     if (auto sent = co_await flush(); !sent) {
-        sink_.abort();
+        reset_transaction();
         co_return sent.error();
     }
-    auto outcome = co_await receive_body();
-    if (!outcome) {
-        sink_.abort();
-        co_return outcome.error();
-    }
-    output_ += *outcome;
-    if (outcome->starts_with("250")) ++unsent_acks_;
-    reset_transaction();
+    if (auto received = co_await receive_dot_body(); !received) co_return received;
+    co_await finish_message();
     co_return Status{};
 }
 
-asio::awaitable<Result<std::string>> Server::receive_body() {
-    decoder_.reset();
-    std::string chunk;
-    chunk.reserve(body_chunk + 1024);
-    std::size_t size = 0;
-    bool oversized = false;
-    Status written;
-    for (;;) {
-        if (reader_.buffered().empty()) {
-            auto n = co_await reader_.fill(config_.data_timeout);
-            if (!n) {
-                log_.error("message " + envelope_.id + ": " + n.error().message() +
-                           " before the end of the message; it was not delivered");
-                co_return make_error(n.error().code, "receiving message " + envelope_.id);
-            }
+asio::awaitable<Status> Server::on_bdat(std::string_view argument) {
+    auto args = parse_bdat(argument);
+    if (!args) {
+        // Without a size we cannot tell where the chunk ends: never read
+        // message data as commands.
+        reply(501, "5.5.4", "Syntax: BDAT size [LAST]");
+        co_return co_await hang_up("4.7.0", "Cannot resynchronise after a malformed BDAT", Errc::protocol);
+    }
+    const char* refusal = nullptr;
+    if (state_ == State::greeted || state_ == State::ready) refusal = "Need MAIL and RCPT before BDAT";
+    if (state_ == State::mail) refusal = "No valid recipients";
+    if (refusal != nullptr) {
+        // RFC 3030: the chunk is read and thrown away, then refused.
+        if (auto skipped = co_await receive_chunk(args->size, false); !skipped) co_return skipped;
+        co_return co_await error_reply(state_ == State::mail ? 554 : 503, "5.5.1", refusal);
+    }
+    if (state_ == State::rcpt) {
+        if (auto started = co_await start_message(); !started) {
+            if (auto skipped = co_await receive_chunk(args->size, false); !skipped) co_return skipped;
+            reply(451, "4.3.0", "Local delivery unavailable, try again later");
+            reset_transaction();
+            co_return Status{};
         }
-        std::size_t before = chunk.size();
-        auto step = decoder_.decode(reader_.buffered(), chunk);
-        reader_.consume(step.consumed);
-        size += chunk.size() - before;
-        if (size > config_.max_message_size) oversized = true;
-        if ((chunk.size() >= body_chunk || step.done) && !oversized && written) {
-            written = co_await sink_.write(chunk);
-        }
-        if (chunk.size() >= body_chunk || step.done || oversized) chunk.clear();
-        if (step.done) break;
+        state_ = State::chunks;
     }
-    auto refuse = [&](int code, const char* enhanced, const std::string& text) {
-        sink_.abort();
-        ++report_.rejected;
-        return std::to_string(code) + " " + enhanced + " " + text + "\r\n";
-    };
-    if (oversized) {
-        log_.error("message " + envelope_.id + ": larger than " + std::to_string(config_.max_message_size) +
-                   " octets, refused");
-        co_return refuse(552, "5.3.4", "Message size exceeds fixed limit");
+    if (auto received = co_await receive_chunk(args->size, true); !received) co_return received;
+    if (args->last) {
+        co_await pass_body(true);
+        co_await finish_message();
+    } else if (fail_code_ != 0) {
+        co_await finish_message();  // refuse now; the provider sends no more chunks
+    } else {
+        reply(250, "2.0.0", std::to_string(args->size) + " octets received");
     }
-    if (!written) {
-        log_.error("message " + envelope_.id + ": " + written.error().message());
-        co_return refuse(451, "4.3.0", "Local delivery failed, try again later");
-    }
-    auto committed = co_await sink_.commit();
-    if (!committed) {
-        log_.error("message " + envelope_.id + ": " + committed.error().message());
-        if (committed.error().is(Errc::permanent))
-            co_return refuse(554, "5.3.0", "Local delivery failed permanently");
-        co_return refuse(451, "4.3.0", "Local delivery failed, try again later");
-    }
-    ++report_.delivered;
-    log_.info("message " + envelope_.id + " from <" + envelope_.sender + "> delivered (" +
-                std::to_string(size) + " octets, " + std::to_string(envelope_.recipients.size()) +
-                " recipient" + (envelope_.recipients.size() == 1 ? "" : "s") + ")");
-    std::string line = "250 2.0.0 OK delivered as " + envelope_.id;
-    log_.wire("C> ", line);
-    co_return line + "\r\n";
-}
-
-std::string Server::trace_header() const {
-    auto& stream = reader_.stream();
-    std::string address = stream.remote_address();
-    std::string protocol = esmtp_ ? "ESMTP" : "SMTP";
-    std::string tls;
-    if (stream.tls_active()) {
-        auto info = stream.tls_info();
-        protocol += "S";
-        tls = " (" + info.version + ":" + info.cipher + ")";
-    }
-    std::string out = "Received: from " + header_safe(client_name_);
-    if (!address.empty()) out += " ([" + address + "])";
-    out += "\r\n\tby " + config_.hostname + " (odmr-fetch) with " + protocol + tls + "\r\n\tid " + envelope_.id;
-    if (envelope_.recipients.size() == 1) out += "\r\n\tfor <" + header_safe(envelope_.recipients[0]) + ">";
-    out += ";\r\n\t" + rfc5322_date() + "\r\n";
-    return out;
+    co_return Status{};
 }
 
 void Server::reset_transaction() {
+    if (begun_) sink_.abort();
+    begun_ = false;
     envelope_ = {};
-    declared_size_ = 0;
-    if (state_ == State::mail || state_ == State::rcpt) state_ = State::ready;
+    mail_ = {};
+    size_ = 0;
+    body_.clear();
+    body_status_ = {};
+    fail_code_ = 0;
+    decoder_.reset();
+    if (state_ == State::mail || state_ == State::rcpt || state_ == State::chunks) state_ = State::ready;
 }
 
 asio::awaitable<Status> Server::on_rset(std::string_view) {
@@ -358,6 +362,7 @@ asio::awaitable<Status> Server::on_noop(std::string_view) {
 }
 
 asio::awaitable<Status> Server::on_quit(std::string_view) {
+    reset_transaction();
     reply(221, "2.0.0", config_.hostname + " closing connection");
     report_.quit = true;
     state_ = State::done;
@@ -370,12 +375,153 @@ asio::awaitable<Status> Server::on_vrfy(std::string_view) {
 }
 
 asio::awaitable<Status> Server::on_help(std::string_view) {
-    reply(214, "2.0.0", "odmr-fetch: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP");
+    reply(214, "2.0.0", "odmr-fetch: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP");
     co_return Status{};
 }
 
 asio::awaitable<Status> Server::on_not_offered(std::string_view) {
     co_return co_await error_reply(502, "5.5.1", "Command not implemented");
+}
+
+// ---- message data --------------------------------------------------------
+
+asio::awaitable<Status> Server::start_message() {
+    envelope_.received = trace_header();
+    auto begun = co_await sink_.begin(envelope_);
+    if (!begun) {
+        log_.error("message " + envelope_.id + ": cannot start delivery: " + begun.error().message());
+        co_return begun;
+    }
+    begun_ = true;
+    co_return Status{};
+}
+
+void Server::fail_message(int code, std::string_view enhanced, const std::string& why) {
+    if (fail_code_ != 0) return;
+    fail_code_ = code;
+    fail_enhanced_ = enhanced;
+    fail_text_ = why;
+    body_.clear();
+}
+
+asio::awaitable<Status> Server::pass_body(bool) {
+    if (fail_code_ == 0 && !body_.empty()) {
+        if (auto written = co_await sink_.write(body_); !written) {
+            log_.error("message " + envelope_.id + ": " + written.error().message());
+            fail_message(451, "4.3.0", "Local delivery failed, try again later");
+        }
+    }
+    body_.clear();
+    co_return Status{};
+}
+
+asio::awaitable<Status> Server::receive_dot_body() {
+    decoder_.reset();
+    for (;;) {
+        if (reader_.buffered().empty()) {
+            auto n = co_await reader_.fill(time_left(config_.data_timeout));
+            if (!n) {
+                log_.error("message " + envelope_.id + ": " + n.error().message() +
+                           " before the end of the message data; it was not delivered");
+                if (n.error().is(Errc::timeout))
+                    co_return co_await hang_up("4.4.2", "Timeout waiting for message data", Errc::timeout);
+                reset_transaction();
+                co_return make_error(n.error().code, "receiving message " + envelope_.id);
+            }
+        }
+        std::size_t before = body_.size();
+        auto step = decoder_.decode(reader_.buffered(), body_);
+        reader_.consume(step.consumed);
+        size_ += body_.size() - before;
+        if (size_ > config_.max_message_size)
+            fail_message(552, "5.3.4", "Message size exceeds fixed limit");
+        if (decoder_.longest_line() > config_.max_body_line)
+            fail_message(552, "5.3.4", "Message line longer than " + std::to_string(config_.max_body_line) +
+                                           " octets");
+        if (body_.size() >= body_chunk || step.done) co_await pass_body(step.done);
+        if (fail_code_ != 0) body_.clear();
+        if (step.done) co_return Status{};
+    }
+}
+
+asio::awaitable<Status> Server::receive_chunk(std::size_t size, bool keep) {
+    std::size_t remaining = size;
+    while (remaining > 0) {
+        if (reader_.buffered().empty()) {
+            auto n = co_await reader_.fill(time_left(config_.data_timeout));
+            if (!n) {
+                log_.error("BDAT chunk: " + n.error().message() + " with " + std::to_string(remaining) +
+                           " of " + std::to_string(size) + " octets missing; the message was not delivered");
+                if (n.error().is(Errc::timeout))
+                    co_return co_await hang_up("4.4.2", "Timeout waiting for message data", Errc::timeout);
+                reset_transaction();
+                co_return make_error(n.error().code, "receiving a BDAT chunk");
+            }
+        }
+        auto data = reader_.buffered();
+        std::size_t take = std::min(remaining, data.size());
+        if (keep && fail_code_ == 0) {
+            size_ += take;
+            if (size_ > config_.max_message_size) {
+                fail_message(552, "5.3.4", "Message size exceeds fixed limit");
+            } else if (auto written = co_await sink_.write(data.first(take)); !written) {
+                log_.error("message " + envelope_.id + ": " + written.error().message());
+                fail_message(451, "4.3.0", "Local delivery failed, try again later");
+            }
+        }
+        reader_.consume(take);
+        remaining -= take;
+    }
+    co_return Status{};
+}
+
+asio::awaitable<void> Server::finish_message() {
+    if (fail_code_ != 0) {
+        log_.error("message " + envelope_.id + " refused: " + fail_text_);
+        ++report_.rejected;
+        reply(fail_code_, fail_enhanced_, fail_text_);
+        reset_transaction();
+        co_return;
+    }
+    auto committed = co_await sink_.commit();
+    begun_ = false;
+    if (!committed) {
+        sink_.abort();
+        ++report_.rejected;
+        log_.error("message " + envelope_.id + ": " + committed.error().message());
+        if (committed.error().is(Errc::permanent))
+            reply(554, "5.3.0", "Local delivery failed permanently");
+        else
+            reply(451, "4.3.0", "Local delivery failed, try again later");
+        reset_transaction();
+        co_return;
+    }
+    ++report_.delivered;
+    ++unsent_acks_;
+    log_.info("message " + envelope_.id + " from <" + envelope_.sender + "> delivered (" +
+              std::to_string(size_) + " octets, " + std::to_string(envelope_.recipients.size()) +
+              " recipient" + (envelope_.recipients.size() == 1 ? "" : "s") + ")");
+    reply(250, "2.0.0", "OK delivered as " + envelope_.id);
+    reset_transaction();
+}
+
+std::string Server::trace_header() const {
+    auto& stream = reader_.stream();
+    std::string address = stream.remote_address();
+    std::string protocol = mail_.smtputf8 ? "UTF8SMTP" : esmtp_ ? "ESMTP" : "SMTP";
+    std::string tls;
+    if (stream.tls_active()) {
+        auto info = stream.tls_info();
+        protocol += "S";
+        tls = " (" + info.version + ":" + info.cipher + ")";
+    }
+    std::string out = "Received: from " + header_safe(client_name_, false);
+    if (!address.empty()) out += " ([" + address + "])";
+    out += "\r\n\tby " + config_.hostname + " (odmr-fetch) with " + protocol + tls + "\r\n\tid " + envelope_.id;
+    if (envelope_.recipients.size() == 1)
+        out += "\r\n\tfor <" + header_safe(envelope_.recipients[0], mail_.smtputf8) + ">";
+    out += ";\r\n\t" + rfc5322_date() + "\r\n";
+    return out;
 }
 
 }  // namespace odmr::smtp

@@ -3,9 +3,14 @@
 // An explicit state machine with a command table (after OpenSMTPD's
 // smtp_session.c); every reply is formatted in one place; a 250 after the
 // body is sent only once the Sink made the message durable.
+//
+// Extensions: PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, CHUNKING and
+// BINARYMIME, SMTPUTF8, DSN. Never STARTTLS (the TLS session, if any, is the
+// provider's already) and never AUTH.
 #pragma once
 
 #include <asio/awaitable.hpp>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -13,6 +18,7 @@
 #include "net/reader.h"
 #include "smtp/command.h"
 #include "smtp/dot_decoder.h"
+#include "smtp/params.h"
 #include "util/log.h"
 #include "util/result.h"
 
@@ -24,9 +30,12 @@ struct ServerConfig {
     std::size_t max_message_size = 200 * 1024 * 1024;
     std::size_t max_recipients = 1000;    // per transaction
     std::size_t max_errors = 20;          // erroneous commands before we hang up
-    std::size_t max_line = 1000;          // command line octets, CRLF excluded (RFC: 512 incl.)
+    std::size_t max_commands = 1000000;   // per session
+    std::size_t max_line = 1000;          // command line octets, CRLF excluded
+    std::size_t max_body_line = 1 << 20;  // message line octets, CRLF excluded
     net::Duration command_timeout = std::chrono::minutes(5);
-    net::Duration data_timeout = std::chrono::minutes(10);
+    net::Duration data_timeout = std::chrono::minutes(5);   // per read of message data
+    net::Duration session_timeout = std::chrono::hours(3);  // the whole reversed session
 };
 
 // What happened in one reversed session.
@@ -48,7 +57,14 @@ public:
     asio::awaitable<Result<SessionReport>> run();
 
 private:
-    enum class State { greeted, ready, mail, rcpt, done };
+    enum class State {
+        greeted,  // waiting for EHLO/HELO
+        ready,    // no transaction
+        mail,     // MAIL accepted, no recipient yet
+        rcpt,     // at least one recipient accepted
+        chunks,   // BDAT chunks of the message are arriving
+        done,     // QUIT, or we hung up
+    };
     using Handler = asio::awaitable<Status> (Server::*)(std::string_view argument);
     struct Entry {
         Verb verb;
@@ -61,6 +77,7 @@ private:
     asio::awaitable<Status> on_mail(std::string_view argument);
     asio::awaitable<Status> on_rcpt(std::string_view argument);
     asio::awaitable<Status> on_data(std::string_view argument);
+    asio::awaitable<Status> on_bdat(std::string_view argument);
     asio::awaitable<Status> on_rset(std::string_view argument);
     asio::awaitable<Status> on_noop(std::string_view argument);
     asio::awaitable<Status> on_quit(std::string_view argument);
@@ -68,32 +85,51 @@ private:
     asio::awaitable<Status> on_help(std::string_view argument);
     asio::awaitable<Status> on_not_offered(std::string_view argument);
 
-    // Reads the body after 354 into the sink; returns the reply to give.
-    asio::awaitable<Result<std::string>> receive_body();
+    // Message data: DATA's dot-terminated body, or BDAT's counted chunks.
+    asio::awaitable<Status> receive_dot_body();
+    asio::awaitable<Status> receive_chunk(std::size_t size, bool keep);
+    asio::awaitable<Status> start_message();
+    asio::awaitable<Status> pass_body(bool final);
+    asio::awaitable<void> finish_message();
+    void fail_message(int code, std::string_view enhanced, const std::string& why);
+
     std::string trace_header() const;
     bool domain_accepted(std::string_view address) const;
     void reset_transaction();
+    net::Duration time_left(net::Duration limit) const;
 
     // Queues one reply; replies go out together when the provider has no
     // more pipelined commands waiting (RFC 2920).
     void reply(int code, std::string_view enhanced, std::string_view text);
     void reply_lines(int code, const std::vector<std::string>& lines);
+    void refuse(const Refusal& refusal) { reply(refusal.code, refusal.enhanced, refusal.text); }
     asio::awaitable<Status> flush();
     asio::awaitable<Status> error_reply(int code, std::string_view enhanced, std::string_view text);
+    asio::awaitable<Status> hang_up(std::string_view enhanced, const std::string& text, Errc why);
 
     net::Reader& reader_;
     deliver::Sink& sink_;
     const ServerConfig& config_;
     const Log& log_;
+    std::chrono::steady_clock::time_point session_end_;
 
     State state_ = State::greeted;
     std::string output_;
+    std::size_t unsent_acks_ = 0;  // 250s after message data queued but not yet written
     std::string client_name_;
     bool esmtp_ = false;
     std::size_t errors_ = 0;
-    std::size_t unsent_acks_ = 0;  // 250s after DATA queued but not yet written
+
+    // The current transaction.
     deliver::Envelope envelope_;
-    std::size_t declared_size_ = 0;
+    MailParams mail_;
+    bool begun_ = false;        // the sink has the message open
+    std::size_t size_ = 0;      // octets of message data so far
+    std::string body_;          // decoded data waiting to go to the sink
+    Status body_status_;        // the first sink or limit failure of this message
+    int fail_code_ = 0;         // the reply for that failure
+    std::string fail_enhanced_;
+    std::string fail_text_;
     DotDecoder decoder_;
     SessionReport report_;
 };
