@@ -117,7 +117,8 @@ _odmr_fetch()
             return
             ;;
         --user | --helo-name | --max-sessions | --connect-timeout | \
-            --timeout | --atrn-timeout | --max-message-size)
+            --timeout | --atrn-timeout | --max-message-size | --max-recipients | \
+            --max-line-length | --max-commands | --max-errors | --session-timeout)
             # Free text or a number: nothing to offer.
             return
             ;;
@@ -129,7 +130,8 @@ _odmr_fetch()
         COMPREPLY=($(compgen -W '-h --help --version --config --host --user
             --password-file --tls --tls-ca-file --deliver --helo-name --auth
             --allow-plaintext-auth --max-sessions --connect-timeout --timeout
-            --atrn-timeout --max-message-size -v --verbose -q --quiet' \
+            --atrn-timeout --max-message-size --max-recipients --max-line-length
+            --max-commands --max-errors --session-timeout -v --verbose -q --quiet' \
             -- "$cur"))
         return
     fi
