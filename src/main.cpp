@@ -23,6 +23,7 @@ int run(const odmr::app::Options& options) {
         log.error(account.error().message());
         return app::exit_code_for(account.error());
     }
+    for (const auto& warning : account->warnings) log.warning(warning);
     auto tls_context = net::make_client_context(account->tls_policy);
     if (!tls_context) {
         log.error(tls_context.error().message());

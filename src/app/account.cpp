@@ -1,5 +1,6 @@
 #include "app/account.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
@@ -69,7 +70,11 @@ Result<Account> resolve_account(const Options& o) {
     account.provider = std::move(*provider);
 
     if (o.password_file.empty()) return make_error(Errc::usage, "--password-file is required");
-    auto password = read_secret_file(expand_home(o.password_file));
+    std::string password_path = expand_home(o.password_file);
+    struct stat st {};
+    if (::stat(password_path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+        account.warnings.push_back(password_path + " can be read by other users; chmod 600 it");
+    auto password = read_secret_file(password_path);
     if (!password) return make_error(Errc::config, password.error().message());
     account.password = std::make_unique<Secret>(std::move(*password));
 

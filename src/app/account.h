@@ -30,6 +30,7 @@ struct Account {
     odmr::CustomerConfig customer;
     smtp::ServerConfig server;
     DeliverySpec delivery;
+    std::vector<std::string> warnings;  // for the log, e.g. a password file others can read
 };
 
 inline constexpr std::uint16_t odmr_port = 366;
