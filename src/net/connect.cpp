@@ -26,6 +26,7 @@ Result<std::uint16_t> parse_port(std::string_view text) {
 Result<HostPort> parse_host_port(std::string_view text, std::uint16_t default_port) {
     HostPort out{std::string(), default_port};
     std::string_view port_text;
+    bool has_port = false;  // a ':' that separates a port was found
     if (text.starts_with('[')) {
         auto close = text.find(']');
         if (close == std::string_view::npos)
@@ -37,6 +38,7 @@ Result<HostPort> parse_host_port(std::string_view text, std::uint16_t default_po
                 return make_error(Errc::usage, "unexpected text after ']' in \"" +
                                                    std::string(text) + "\"");
             port_text = rest.substr(1);
+            has_port = true;
         }
     } else if (auto colon = text.find(':'); colon != std::string_view::npos) {
         if (text.find(':', colon + 1) != std::string_view::npos) {
@@ -44,12 +46,13 @@ Result<HostPort> parse_host_port(std::string_view text, std::uint16_t default_po
         } else {
             out.host = text.substr(0, colon);
             port_text = text.substr(colon + 1);
+            has_port = true;
         }
     } else {
         out.host = text;
     }
     if (out.host.empty()) return make_error(Errc::usage, "empty host name");
-    if (!port_text.empty() || text.ends_with(':')) {
+    if (has_port) {
         auto port = parse_port(port_text);
         if (!port) return port.error();
         out.port = *port;

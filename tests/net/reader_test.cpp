@@ -1,0 +1,97 @@
+#include "net/reader.h"
+
+#include <doctest/doctest.h>
+
+#include <asio/ssl/context.hpp>
+#include <asio/write.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "support/asio_harness.h"
+
+using namespace odmr;
+using namespace std::chrono_literals;
+
+namespace {
+
+// One read_line() result: the line, or the error it ended with.
+struct Read {
+    std::string line;
+    std::optional<Error> error;
+};
+
+// Sends `input` (then closes unless `keep_open`), and reads `count` lines
+// through a Reader with the given bound.
+std::vector<Read> read_lines(const std::string& input, std::size_t count, std::size_t max,
+                             bool keep_open = false, std::size_t capacity = 64 * 1024) {
+    asio::io_context io;
+    auto [writer, reader_socket] = test::loopback_pair(io);
+    asio::write(writer, asio::buffer(input));
+    if (!keep_open) writer.shutdown(asio::ip::tcp::socket::shutdown_send);
+    asio::ssl::context tls(asio::ssl::context::tls_client);
+    net::Stream stream(std::move(reader_socket), tls);
+    net::Reader reader(stream, capacity);
+    std::vector<Read> out;
+    auto task = [&]() -> asio::awaitable<void> {
+        for (std::size_t i = 0; i < count; ++i) {
+            auto line = co_await reader.read_line(max, 200ms);
+            if (line)
+                out.push_back({std::string(*line), std::nullopt});
+            else
+                out.push_back({{}, line.error()});
+        }
+    };
+    test::spawn(io, task());
+    test::run_all(io);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("read_line returns lines without CRLF or a bare LF") {
+    auto reads = read_lines("one\r\ntwo\nthree\r\n", 3, 100);
+    REQUIRE(reads.size() == 3);
+    CHECK(reads[0].line == "one");
+    CHECK(reads[1].line == "two");
+    CHECK(reads[2].line == "three");
+}
+
+TEST_CASE("read_line keeps a CR that is not part of the line end") {
+    auto reads = read_lines("a\rb\r\r\n", 1, 100);
+    REQUIRE_FALSE(reads[0].error.has_value());
+    CHECK(reads[0].line == "a\rb\r");
+}
+
+TEST_CASE("a line of exactly the bound is accepted") {
+    std::string line(100, 'x');
+    auto reads = read_lines(line + "\r\n" + line + "\n", 2, 100);
+    CHECK(reads[0].line == line);
+    CHECK(reads[1].line == line);
+}
+
+TEST_CASE("a line over the bound is line_too_long and the next line is read normally") {
+    auto reads = read_lines(std::string(101, 'x') + "\r\nnext\r\n", 2, 100);
+    REQUIRE(reads[0].error.has_value());
+    CHECK(reads[0].error->is(Errc::line_too_long));
+    CHECK(reads[1].line == "next");
+}
+
+TEST_CASE("a line far longer than the buffer is discarded without growing it") {
+    auto reads = read_lines(std::string(10000, 'x') + "\r\nnext\r\n", 2, 100, false, 512);
+    REQUIRE(reads[0].error.has_value());
+    CHECK(reads[0].error->is(Errc::line_too_long));
+    CHECK(reads[1].line == "next");
+}
+
+TEST_CASE("the peer closing the connection is connection_lost") {
+    auto reads = read_lines("partial", 1, 100);
+    REQUIRE(reads[0].error.has_value());
+    CHECK(reads[0].error->is(Errc::connection_lost));
+}
+
+TEST_CASE("a silent peer is a timeout") {
+    auto reads = read_lines("", 1, 100, true);
+    REQUIRE(reads[0].error.has_value());
+    CHECK(reads[0].error->is(Errc::timeout));
+}

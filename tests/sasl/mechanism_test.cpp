@@ -1,0 +1,115 @@
+#include "sasl/mechanism.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace odmr;
+using namespace odmr::sasl;
+
+namespace {
+
+const std::vector<std::string> all_three{"PLAIN", "LOGIN", "CRAM-MD5"};
+
+Choice with_tls() {
+    return {{}, true, false};
+}
+Choice without_tls() {
+    return {{}, false, false};
+}
+
+std::string must_choose(const std::vector<std::string>& offered, const Choice& choice) {
+    auto chosen = choose_mechanism(offered, choice);
+    REQUIRE_MESSAGE(chosen.ok(), chosen.error().message());
+    return *chosen;
+}
+
+Error must_refuse(const std::vector<std::string>& offered, const Choice& choice) {
+    auto chosen = choose_mechanism(offered, choice);
+    REQUIRE_FALSE(chosen.ok());
+    return chosen.error();
+}
+
+}  // namespace
+
+TEST_CASE("make_mechanism knows PLAIN, LOGIN and CRAM-MD5 in any case") {
+    CHECK(make_mechanism("PLAIN", {})->name() == "PLAIN");
+    CHECK(make_mechanism("plain", {})->name() == "PLAIN");
+    CHECK(make_mechanism("Login", {})->name() == "LOGIN");
+    CHECK(make_mechanism("cram-md5", {})->name() == "CRAM-MD5");
+}
+
+TEST_CASE("make_mechanism returns nothing for a mechanism it does not implement") {
+    CHECK(make_mechanism("SCRAM-SHA-256", {}) == nullptr);
+    CHECK(make_mechanism("GSSAPI", {}) == nullptr);
+    CHECK(make_mechanism("", {}) == nullptr);
+}
+
+TEST_CASE("every supported mechanism can be made") {
+    for (const auto& name : supported_mechanisms()) {
+        CAPTURE(name);
+        auto mechanism = make_mechanism(name, {});
+        REQUIRE(mechanism != nullptr);
+        CHECK(mechanism->name() == name);
+    }
+}
+
+TEST_CASE("inside TLS the default preference picks PLAIN") {
+    CHECK(must_choose(all_three, with_tls()) == "PLAIN");
+}
+
+TEST_CASE("without TLS the default preference picks CRAM-MD5") {
+    CHECK(must_choose(all_three, without_tls()) == "CRAM-MD5");
+}
+
+TEST_CASE("without TLS PLAIN alone is refused with a hint at --allow-plaintext-auth") {
+    auto error = must_refuse({"PLAIN"}, without_tls());
+    CHECK(error.is(Errc::auth_unavailable));
+    CHECK(error.message().find("--allow-plaintext-auth") != std::string::npos);
+    CHECK(error.message().find("PLAIN") != std::string::npos);
+}
+
+TEST_CASE("without TLS LOGIN alone is refused too") {
+    auto error = must_refuse({"LOGIN"}, without_tls());
+    CHECK(error.is(Errc::auth_unavailable));
+    CHECK(error.message().find("--allow-plaintext-auth") != std::string::npos);
+}
+
+TEST_CASE("allow_plaintext permits PLAIN without TLS") {
+    CHECK(must_choose({"PLAIN"}, {{}, false, true}) == "PLAIN");
+}
+
+TEST_CASE("an explicit preference order is honoured") {
+    CHECK(must_choose(all_three, {{"LOGIN", "PLAIN"}, true, false}) == "LOGIN");
+    CHECK(must_choose(all_three, {{"CRAM-MD5", "PLAIN"}, true, false}) == "CRAM-MD5");
+}
+
+TEST_CASE("a preference lists only the mechanisms that may be used") {
+    auto error = must_refuse({"PLAIN", "LOGIN"}, {{"CRAM-MD5"}, true, false});
+    CHECK(error.is(Errc::auth_unavailable));
+    CHECK(error.message().find("PLAIN LOGIN") != std::string::npos);
+}
+
+TEST_CASE("offered names are matched case-insensitively and returned upper-case") {
+    CHECK(must_choose({"cram-md5"}, without_tls()) == "CRAM-MD5");
+    CHECK(must_choose({"login"}, {{"login"}, true, false}) == "LOGIN");
+}
+
+TEST_CASE("mechanisms we do not implement are skipped") {
+    CHECK(must_choose({"SCRAM-SHA-256", "CRAM-MD5"},
+                      {{"SCRAM-SHA-256", "CRAM-MD5"}, false, false}) == "CRAM-MD5");
+}
+
+TEST_CASE("no AUTH mechanisms offered is auth_unavailable") {
+    auto error = must_refuse({}, with_tls());
+    CHECK(error.is(Errc::auth_unavailable));
+    CHECK(error.message().find("none") != std::string::npos);
+}
+
+TEST_CASE("only unknown mechanisms offered is auth_unavailable and lists them") {
+    auto error = must_refuse({"GSSAPI", "NTLM"}, with_tls());
+    CHECK(error.is(Errc::auth_unavailable));
+    CHECK(error.message().find("GSSAPI NTLM") != std::string::npos);
+    CHECK(error.message().find("--allow-plaintext-auth") == std::string::npos);
+}
