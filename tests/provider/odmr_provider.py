@@ -1,0 +1,916 @@
+#!/usr/bin/env python3
+"""A scriptable fake ODMR provider (RFC 2645) that talks like Exim 4.99.
+
+odmr-fetch is the *customer* side of ODMR; this is the other side, for the
+integration tests, the benchmark and the demo. It greets, offers STARTTLS and
+AUTH exactly as Exim 4.99.1 does (see ../shared/reference/), answers ATRN, and
+after "250 ODMR provider turning line around" hands the same connection (and
+the same TLS session) to Python's own smtplib, which then delivers the queued
+mail to the customer, now the SMTP server. Every delivery outcome is recorded
+in a thread-safe queue that tests inspect afterwards. The queue and the
+helpers that make test mail live in mail_queue.py and are re-exported here.
+
+Use it as a module:
+
+    provider = Provider(ProviderConfig(certfile=..., keyfile=...))
+    provider.queue.add_all(make_messages(3, ["alice@example.org"]))
+    port = provider.start()
+    ... run odmr-fetch against 127.0.0.1:port ...
+    provider.wait_idle()
+    provider.queue.queued(), provider.queue.deliveries(), provider.sessions()
+    provider.stop()
+
+or as a program (`odmr_provider.py --help`), which prints
+"odmr_provider listening on HOST:PORT" once it accepts connections.
+
+Transcripts use the notation of the recorded sessions: "S" lines go from the
+provider to the customer, "C" lines from the customer to the provider, "*"
+lines are notes. AUTH payloads are recorded as "<credentials>".
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import dataclasses
+import hmac
+import json
+import os
+import re
+import secrets
+import selectors
+import signal
+import smtplib
+import socket
+import ssl
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from pathlib import Path
+
+from mail_queue import (Claim, Delivery, Message, Queue, crlf_lines,  # noqa: F401
+                        make_message, make_messages)
+
+HOSTNAME = "provider.odmr.test"
+MAX_LINE = 4096  # longest command line the provider reads before the turn
+REDACTED = "<credentials>"
+
+
+# ---------------------------------------------------------------- config, sessions
+
+@dataclass
+class ProviderConfig:
+    """How the fake provider behaves. Defaults imitate Exim 4.99.1."""
+    hostname: str = HOSTNAME
+    user: str = "example.org"
+    password: str = "secret"
+    domains: tuple[str, ...] = ("example.org", "example.com")  # the account's domains
+    certfile: str | None = None  # server certificate (PEM), needed for any TLS
+    keyfile: str | None = None
+    no_starttls: bool = False  # withhold STARTTLS entirely
+    implicit_tls: bool = False  # TLS from the first byte (no STARTTLS offered)
+    auth_mechs: tuple[str, ...] = ("CRAM-MD5",)  # offered in clear text
+    auth_mechs_tls: tuple[str, ...] = ("PLAIN", "LOGIN", "CRAM-MD5")  # offered inside TLS
+    atrn_reply: int | None = None  # force this reply to an authenticated ATRN
+    one_per_session: bool = False  # Exim over TLS: one message, then QUIT
+    bare_quit_after_turn: bool = False  # Exim: 250, raw "QUIT", close unread
+    pipelining: bool = False  # Exim over TLS: MAIL+RCPT+DATA in one write, QUIT after the dot
+    chunking: bool = False  # with pipelining: "BDAT n LAST" and the body in that same write
+    send_foreign_recipients: bool = False  # also send recipients outside the ATRN domains
+    drop_mid_data: bool = False  # cut the connection halfway through the first body
+    timeout: float = 30.0  # seconds for any one read, write or handshake
+
+    def tls_context(self) -> ssl.SSLContext | None:
+        if not self.certfile:
+            if self.implicit_tls or not self.no_starttls:
+                raise ValueError("TLS needs certfile and keyfile (or set no_starttls)")
+            return None
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.certfile, self.keyfile)
+        return context
+
+
+ATRN_TEXTS = {
+    250: "ODMR provider turning line around",
+    450: "ATRN request refused: try again later",
+    451: "Unable to process ATRN request now",
+    453: "You have no mail",
+    502: "ATRN command not implemented",
+    530: "ATRN is not permitted without authentication",
+}
+
+
+@dataclass
+class Session:
+    """What happened on one customer connection."""
+    number: int
+    peer: str = ""
+    transcript: list[tuple[str, str]] = field(default_factory=list)
+    tls: str = ""  # protocol and cipher once TLS is up
+    user: str = ""  # authenticated user
+    atrn_domains: list[str] | None = None
+    atrn_reply: str = ""
+    turned: bool = False
+    customer_extensions: dict[str, str] = field(default_factory=dict)  # its EHLO, after the turn
+    delivered: list[str] = field(default_factory=list)  # queue ids with a 250 after the data
+    error: str = ""
+    finished: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False,
+                                  repr=False, compare=False)
+
+    def log(self, who: str, text: str) -> None:
+        with self._lock:
+            self.transcript.append((who, text))
+
+    def snapshot(self) -> Session:
+        with self._lock:
+            return dataclasses.replace(
+                self, transcript=list(self.transcript), delivered=list(self.delivered),
+                customer_extensions=dict(self.customer_extensions),
+                atrn_domains=None if self.atrn_domains is None else list(self.atrn_domains))
+
+    def customer_lines(self) -> list[str]:
+        """Everything the customer sent, one line each (bodies are not kept)."""
+        return [text for who, text in self.transcript if who == "C"]
+
+    def format(self) -> str:
+        marks = {"S": "S< ", "C": "C> ", "*": "   "}
+        lines = [f"==== session {self.number} ({self.peer}) ===="]
+        lines += [marks[who] + text for who, text in self.transcript]
+        if self.error:
+            lines.append(f"   [error: {self.error}]")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the wire
+
+class Wire:
+    """The customer's connection: a plain or TLS socket with buffered lines.
+
+    Both roles read through it: the provider's command loop before the turn,
+    and smtplib after it (as smtplib's `file`), so no byte the customer sent
+    early is lost when the roles change.
+    """
+
+    def __init__(self, sock: socket.socket, timeout: float):
+        sock.settimeout(timeout)
+        self.sock = sock
+        self._buffer = bytearray()
+
+    def readline(self, limit: int = MAX_LINE) -> bytes:
+        """One line including its LF, at most LIMIT bytes; b"" at end of stream."""
+        while True:
+            end = self._buffer.find(b"\n", 0, limit)
+            if end >= 0 or len(self._buffer) >= limit:
+                cut = end + 1 if end >= 0 else limit
+                line = bytes(self._buffer[:cut])
+                del self._buffer[:cut]
+                return line
+            data = self.sock.recv(65536)
+            if not data:
+                line = bytes(self._buffer)
+                self._buffer.clear()
+                return line
+            self._buffer += data
+
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+    def discard_buffer(self) -> None:
+        self._buffer.clear()
+
+    def sendall(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def start_tls(self, context: ssl.SSLContext) -> str:
+        """Do the server side of a TLS handshake; return "protocol cipher"."""
+        self.sock = context.wrap_socket(self.sock, server_side=True)
+        return f"{self.sock.version()} {self.sock.cipher()[0]}"
+
+    def write_raw(self, data: bytes) -> None:
+        """Write DATA to the TCP socket itself, beneath any TLS layer."""
+        os.write(self.sock.fileno(), data)
+
+    def interrupt(self) -> None:
+        """From another thread: make any blocked read or write return."""
+        try:
+            dup = socket.socket(fileno=os.dup(self.sock.fileno()))
+        except OSError:
+            return
+        with dup:
+            try:
+                dup.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class _Dropped(Exception):
+    """The provider cut the connection on purpose (drop_mid_data)."""
+
+
+class _ReversedClient(smtplib.SMTP):
+    """Python's smtplib, speaking to the customer's server over the existing wire.
+
+    Only two things are added: every line each way is recorded in the
+    session transcript (bodies as a byte count), and `send_together`, which
+    puts commands and a body in one write, as Exim does over TLS.
+    """
+
+    def __init__(self, wire: Wire, session: Session, hostname: str):
+        super().__init__(local_hostname=hostname)
+        self.sock = wire.sock
+        self.file = wire
+        self._session = session
+        self._body_next = False
+
+    def send(self, s):
+        data = s.encode("ascii") if isinstance(s, str) else s
+        if self._body_next:
+            self._body_next = False
+            self._session.log("*", f"[DATA body: {len(data)} bytes]")
+        else:
+            for line in data.decode("utf-8", "replace").splitlines():
+                self._session.log("S", line)
+        super().send(data)
+
+    def send_together(self, commands=(), body: bytes = b"", trailer=()) -> None:
+        """Send COMMANDS, then BODY (already framed), then TRAILER in a single write."""
+        for command in commands:
+            self._session.log("S", command)
+        if body:
+            self._session.log("*", f"[body: {len(body)} bytes, in the same write]")
+        for command in trailer:
+            self._session.log("S", command + "   [in the same write]")
+        data = ("".join(c + "\r\n" for c in commands).encode("utf-8") + body
+                + "".join(c + "\r\n" for c in trailer).encode("utf-8"))
+        self._body_next = False
+        smtplib.SMTP.send(self, data)
+
+    def getreply(self):
+        code, text = super().getreply()
+        lines = text.decode("utf-8", "replace").split("\n")
+        for i, line in enumerate(lines):
+            self._session.log("C", f"{code}{'-' if i + 1 < len(lines) else ' '}{line}")
+        self._body_next = code == 354
+        return code, text
+
+
+def _reply_text(code: int, text: bytes) -> str:
+    return f"{code} {text.decode('utf-8', 'replace')}".replace("\n", " / ")
+
+
+# ---------------------------------------------------------------- one connection
+
+class _Conversation:
+    """Runs one customer connection: ODMR commands, then the reversed SMTP session."""
+
+    def __init__(self, config: ProviderConfig, queue: Queue, context, wire: Wire,
+                 session: Session):
+        self.config, self.queue, self.context = config, queue, context
+        self.wire, self.session = wire, session
+        self.helo = ""
+        self.user = ""
+        self.in_transaction = False
+        self.tls = False
+        self.done = False
+
+    # -- the command loop
+
+    def run(self) -> None:
+        try:
+            if self.config.implicit_tls:
+                self._start_tls()
+            self._reply(f"220 {self.config.hostname} ESMTP Exim 4.99.1 "
+                        f"{formatdate(usegmt=True).replace('GMT', '+0000')}")
+            while not self.done:
+                line = self.wire.readline()
+                if not line:
+                    self.session.log("*", "[customer closed the connection]")
+                    return
+                if not line.endswith(b"\n"):
+                    self._reply("500 Command line too long")
+                    return
+                text = line.rstrip(b"\r\n").decode("utf-8", "replace")
+                verb, _, args = text.partition(" ")
+                verb = verb.upper()
+                self.session.log("C", f"AUTH {args.split()[0]} {REDACTED}"
+                                 if verb == "AUTH" and len(args.split()) > 1 else text)
+                handler = self.COMMANDS.get(verb, _Conversation._unknown)
+                handler(self, args.strip())
+        except _Dropped:
+            self.session.log("*", "[provider cut the connection on purpose]")
+        except (OSError, EOFError, smtplib.SMTPException, ValueError) as error:
+            self.session.error = f"{type(error).__name__}: {error}"
+
+    def _reply(self, text: str) -> None:
+        for line in text.split("\r\n"):
+            self.session.log("S", line)
+        self.wire.sendall(text.encode("utf-8") + b"\r\n")
+
+    def _multiline(self, code: int, lines) -> None:
+        last = len(lines) - 1
+        self._reply("\r\n".join(f"{code}{' ' if i == last else '-'}{line}"
+                                for i, line in enumerate(lines)))
+
+    def _start_tls(self) -> None:
+        self.session.tls = self.wire.start_tls(self.context)
+        self.session.log("*", f"[TLS established: {self.session.tls}]")
+        self.tls = True
+
+    def _starttls_offered(self) -> bool:
+        return not (self.tls or self.config.no_starttls)
+
+    def _mechanisms(self) -> tuple[str, ...]:
+        return self.config.auth_mechs_tls if self.tls else self.config.auth_mechs
+
+    # -- commands before the turn
+
+    def _ehlo(self, args: str) -> None:
+        if not args:
+            return self._reply("501 Syntactically invalid EHLO argument(s)")
+        self.helo, self.in_transaction = args, False
+        lines = [f"{self.config.hostname} Hello {args} [{self.session.peer}]",
+                 "SIZE 209715200", "LIMITS MAILMAX=100000", "8BITMIME", "ATRN",
+                 "PIPELINING", "PIPECONNECT"]
+        if self._mechanisms():
+            lines.append("AUTH " + " ".join(self._mechanisms()))
+        lines.append("CHUNKING")
+        if self._starttls_offered():
+            lines.append("STARTTLS")
+        lines.append("HELP")
+        self._multiline(250, lines)
+
+    def _helo(self, args: str) -> None:
+        if not args:
+            return self._reply("501 Syntactically invalid HELO argument(s)")
+        self.helo, self.in_transaction = args, False
+        self._reply(f"250 {self.config.hostname} Hello {args} [{self.session.peer}]")
+
+    def _starttls(self, args: str) -> None:
+        if not self._starttls_offered() or not self.helo:
+            return self._reply("503 STARTTLS command used when not advertised")
+        self._reply("220 TLS go ahead")
+        if self.wire.buffered():
+            # Commands pipelined after STARTTLS must not survive the handshake.
+            self.session.log("*", f"[discarded {self.wire.buffered()} bytes sent "
+                                  "after STARTTLS before the handshake]")
+            self.wire.discard_buffer()
+        self._start_tls()
+        self.helo, self.user, self.in_transaction = "", "", False
+
+    def _auth(self, args: str) -> None:
+        if self.user:
+            return self._reply("503 already authenticated")
+        if not self.helo or not self._mechanisms():
+            return self._reply("503 AUTH command used when not advertised")
+        mechanism, _, initial = args.partition(" ")
+        mechanism = mechanism.upper()
+        if mechanism not in self._mechanisms():
+            return self._reply(f"504 {mechanism} authentication mechanism not supported")
+        try:
+            user, password = self.SASL[mechanism](self, initial.strip())
+        except _Cancelled:
+            return self._reply("501 Authentication cancelled")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return self._reply("501 Invalid base64 data")
+        if user == self.config.user and password is not None and hmac.compare_digest(
+                password.encode("utf-8"), self.config.password.encode("utf-8")):
+            self.user = user
+            self.session.user = user
+            return self._reply("235 Authentication succeeded")
+        self._reply("535 Incorrect authentication data")
+
+    def _challenge(self, challenge: bytes) -> bytes:
+        """Send a 334 challenge; return the customer's decoded answer."""
+        self._reply("334 " + base64.b64encode(challenge).decode("ascii"))
+        line = self.wire.readline()
+        if not line:
+            raise EOFError("customer closed the connection during AUTH")
+        self.session.log("C", REDACTED)
+        answer = line.strip()
+        if answer == b"*":
+            raise _Cancelled()
+        return base64.b64decode(answer, validate=True)
+
+    def _sasl_plain(self, initial: str):
+        if initial == "=":
+            data = b""
+        elif initial:
+            data = base64.b64decode(initial, validate=True)
+        else:
+            data = self._challenge(b"")
+        authzid, authcid, password = data.decode("utf-8").split("\0")
+        if authzid and authzid != authcid:
+            return authzid, None
+        return authcid, password
+
+    def _sasl_login(self, initial: str):
+        user = (base64.b64decode(initial, validate=True) if initial
+                else self._challenge(b"Username:"))
+        return user.decode("utf-8"), self._challenge(b"Password:").decode("utf-8")
+
+    def _sasl_cram_md5(self, initial: str):
+        if initial:
+            raise ValueError("CRAM-MD5 takes no initial response")
+        challenge = (f"<{secrets.randbelow(10**9)}.{int(time.time())}"
+                     f"@{self.config.hostname}>").encode("ascii")
+        user, _, digest = self._challenge(challenge).decode("utf-8").rpartition(" ")
+        expected = hmac.new(self.config.password.encode("utf-8"), challenge,
+                            "md5").hexdigest()
+        if hmac.compare_digest(digest.lower().encode(), expected.encode()):
+            return user, self.config.password
+        return user, None
+
+    SASL = {"PLAIN": _sasl_plain, "LOGIN": _sasl_login, "CRAM-MD5": _sasl_cram_md5}
+
+    def _atrn(self, args: str) -> None:
+        if not self.user:
+            return self._answer_atrn("530 ATRN is not permitted without authentication")
+        if self.in_transaction:
+            return self._answer_atrn("503 ATRN is not permitted inside a transaction")
+        account = [d.lower() for d in self.config.domains]
+        requested = [d.strip().lower() for d in args.split(",") if d.strip()] or account
+        self.session.atrn_domains = requested
+        forced = self.config.atrn_reply
+        if forced is not None and forced != 250:
+            return self._answer_atrn(f"{forced} {ATRN_TEXTS.get(forced, 'ATRN refused')}")
+        refused = [d for d in requested if d not in account]
+        if refused:
+            return self._answer_atrn(f"450 ATRN request refused: {refused[0]} is not "
+                                     f"permitted for {self.user}")
+        if (forced is None and not self.config.bare_quit_after_turn
+                and not self.queue.has_mail(requested)):
+            return self._answer_atrn("453 You have no mail")
+        self._answer_atrn(f"250 {ATRN_TEXTS[250]}")
+        self.session.turned = True
+        self.session.log("*", "---- line turned around: the provider is now the SMTP client ----")
+        self.done = True
+        self._turn(requested)
+
+    def _answer_atrn(self, text: str) -> None:
+        self.session.atrn_reply = text
+        self._reply(text)
+
+    def _mail(self, args: str) -> None:
+        self.in_transaction = True
+        self._reply("250 OK")
+
+    def _rset(self, args: str) -> None:
+        self.in_transaction = False
+        self._reply("250 Reset OK")
+
+    def _noop(self, args: str) -> None:
+        self._reply("250 OK")
+
+    def _help(self, args: str) -> None:
+        self._multiline(214, ["Commands supported:",
+                              "AUTH STARTTLS HELO EHLO MAIL RCPT DATA BDAT NOOP QUIT RSET HELP ATRN"])
+
+    def _quit(self, args: str) -> None:
+        self._reply(f"221 {self.config.hostname} closing connection")
+        self.done = True
+
+    def _unknown(self, args: str) -> None:
+        self._reply("500 unrecognized command")
+
+    COMMANDS = {"EHLO": _ehlo, "HELO": _helo, "STARTTLS": _starttls, "AUTH": _auth,
+                "ATRN": _atrn, "MAIL": _mail, "RSET": _rset, "NOOP": _noop,
+                "HELP": _help, "QUIT": _quit}
+
+    # -- after the turn: the provider is the SMTP client
+
+    def _turn(self, domains) -> None:
+        if self.config.bare_quit_after_turn:
+            # Exim writes this in clear text even inside TLS, then closes unread.
+            self.wire.write_raw(b"QUIT\r\n")
+            self.session.log("S", "QUIT   [bare, beneath any TLS; connection closed]")
+            return
+        limit = 1 if self.config.one_per_session else None
+        claims = self.queue.claim(domains, self.config.send_foreign_recipients, limit)
+        try:
+            self._deliver(claims)
+        finally:
+            self.queue.release(claims)
+
+    def _deliver(self, claims) -> None:
+        client = _ReversedClient(self.wire, self.session, self.config.hostname)
+        code, text = client.getreply()
+        if code != 220:
+            self.session.error = f"customer greeted with {_reply_text(code, text)}"
+            return
+        code, text = client.ehlo()
+        if code != 250:
+            self.session.error = f"customer refused EHLO: {_reply_text(code, text)}"
+            client.quit()
+            return
+        self.session.customer_extensions = dict(client.esmtp_features)
+        quit_sent = False
+        for index, claim in enumerate(claims):
+            quit_sent = self._transfer(client, claim, last=index + 1 == len(claims))
+        if not quit_sent:
+            client.quit()
+
+    def _transfer(self, client: _ReversedClient, claim: Claim, last: bool) -> bool:
+        """Deliver one claimed message; return whether QUIT was already sent.
+
+        Recipients the customer defers with 452 (too many recipients) are
+        offered again in a new transaction, as RFC 5321 asks, as long as each
+        transaction delivers something.
+        """
+        recipients = claim.recipients
+        while recipients:
+            try:
+                replies, accepted, final, quit_sent = self._transaction(
+                    client, claim, recipients, last)
+            except (OSError, smtplib.SMTPException, _Dropped) as error:
+                self.queue.record(claim.id, self.session.number, {}, [],
+                                  f"error: {type(error).__name__}: {error}")
+                raise
+            delivered = accepted if final.startswith("250") else []
+            self.queue.record(claim.id, self.session.number, replies, delivered, final)
+            if delivered:
+                self.session.delivered.append(claim.id)
+            if quit_sent or not delivered:
+                return quit_sent
+            recipients = [r for r, reply in replies.items() if reply.startswith("452")]
+        return False
+
+    def _mail_options(self, client: _ReversedClient, claim: Claim) -> list[str]:
+        # Exim says SIZE= only over TLS; in clear text it ignores the EHLO reply.
+        if self.tls and client.has_extn("size"):
+            return [f"SIZE={len(claim.body)}"]
+        return []
+
+    def _transaction(self, client: _ReversedClient, claim: Claim, recipients, last: bool):
+        """One MAIL/RCPT/DATA exchange: (rcpt replies, accepted, final reply, quit sent)."""
+        options = self._mail_options(client, claim)
+        if self.config.pipelining and self.tls and client.has_extn("pipelining"):
+            return self._pipelined_transaction(client, claim, recipients, options, last)
+        code, text = client.mail(claim.sender, options)
+        if code != 250:
+            client.rset()
+            return {}, [], _reply_text(code, text), False
+        replies, accepted = {}, []
+        for rcpt in recipients:
+            code, text = client.rcpt(rcpt)
+            replies[rcpt] = _reply_text(code, text)
+            if code in (250, 251):
+                accepted.append(rcpt)
+        if not accepted:
+            client.rset()
+            return replies, [], replies[recipients[-1]], False
+        if self.config.drop_mid_data:
+            self._drop_mid_data(client, claim)
+        try:
+            code, text = client.data(claim.body)
+        except smtplib.SMTPDataError as error:
+            code, text = error.smtp_code, error.smtp_error
+        final = _reply_text(code, text)
+        for rcpt in accepted:
+            replies[rcpt] = final
+        return replies, accepted, final, False
+
+    def _pipelined_transaction(self, client, claim, recipients, options, last: bool):
+        """Exim over TLS: MAIL, the RCPTs and DATA in one write (or, with
+        chunking, BDAT n LAST and the whole body too); QUIT right after the
+        last message, in the same write as its end."""
+        commands = [f"MAIL FROM:<{claim.sender}>" + "".join(" " + o for o in options)]
+        commands += [f"RCPT TO:<{r}>" for r in recipients]
+        trailer = ["QUIT"] if last else []
+        if self.config.chunking and client.has_extn("chunking"):
+            body = claim.body
+            if self.config.drop_mid_data:
+                self._cut(client, commands + [f"BDAT {len(body)} LAST"], body)
+            client.send_together(commands + [f"BDAT {len(body)} LAST"], body, trailer)
+            replies, accepted = self._envelope_replies(client, recipients)
+            final = _reply_text(*client.getreply())
+        else:
+            client.send_together(commands + ["DATA"])
+            replies, accepted = self._envelope_replies(client, recipients)
+            code, text = client.getreply()
+            if code != 354:
+                client.rset()
+                return replies, [], _reply_text(code, text), False
+            if self.config.drop_mid_data:
+                self._cut(client, (), claim.body)
+            # RFC 2920: with nobody accepted, a lone dot ends a DATA that
+            # should not have been accepted either.
+            body = re.sub(rb"(?m)^\.", b"..", claim.body) if accepted else b""
+            client.send_together((), body + b".\r\n", trailer)
+            final = _reply_text(*client.getreply())
+        if last:
+            client.getreply()  # to the pipelined QUIT
+            client.close()
+        if not accepted:
+            return replies, [], final, last
+        for rcpt in accepted:
+            replies[rcpt] = final
+        return replies, accepted, final, last
+
+    @staticmethod
+    def _envelope_replies(client: _ReversedClient, recipients):
+        """Read the replies to a pipelined MAIL and RCPTs: (rcpt replies, accepted)."""
+        mail_code, mail_text = client.getreply()
+        replies, accepted = {}, []
+        for rcpt in recipients:
+            code, text = client.getreply()
+            replies[rcpt] = _reply_text(code, text)
+            if code in (250, 251) and mail_code == 250:
+                accepted.append(rcpt)
+        if mail_code != 250:
+            replies = {rcpt: _reply_text(mail_code, mail_text) for rcpt in recipients}
+        return replies, accepted
+
+    def _drop_mid_data(self, client: _ReversedClient, claim: Claim) -> None:
+        """After MAIL and RCPT: send DATA, then half the body, then cut the connection."""
+        code, _ = client.docmd("DATA")
+        if code == 354:
+            self._cut(client, (), claim.body)
+
+    def _cut(self, client: _ReversedClient, commands, body: bytes) -> None:
+        """Send COMMANDS and the first half of BODY, then close the connection."""
+        client.send_together(commands, body[: len(body) // 2])
+        self.wire.close()
+        raise _Dropped("provider cut the connection halfway through the data")
+
+
+class _Cancelled(Exception):
+    """The customer answered a SASL challenge with "*"."""
+
+
+# ---------------------------------------------------------------- the server
+
+class Provider:
+    """The fake provider: a listening socket and one thread per connection.
+
+    `queue` and `sessions()` may be read at any time from any thread. After
+    the customer finishes, call `wait_idle()` before looking at transcripts:
+    the provider may still be closing its side.
+    """
+
+    def __init__(self, config: ProviderConfig | None = None, *, state_file=None,
+                 max_sessions: int | None = None, on_session_end=None):
+        self.config = config or ProviderConfig()
+        self._context = self.config.tls_context()
+        self._state_file = Path(state_file) if state_file else None
+        self._max_sessions = max_sessions
+        self._on_session_end = on_session_end or (lambda session: None)
+        self._lock = threading.Condition()
+        self._state_lock = threading.Lock()
+        self._sessions: list[Session] = []
+        self._active: dict[int, Wire] = {}
+        self._listener: socket.socket | None = None
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+        self.queue = Queue(on_change=self._write_state)
+        self.port = 0
+
+    # -- life cycle
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        """Listen on HOST:PORT (0 = any free port); return the bound port."""
+        self._listener = socket.create_server((host, port))
+        self.port = self._listener.getsockname()[1]
+        self._thread = threading.Thread(target=self._accept_loop, name="provider-accept",
+                                        daemon=True)
+        self._thread.start()
+        self._write_state()
+        return self.port
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop accepting, cut any connection still open and wait for the threads."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._wake_w.send(b"x")
+        if self._thread:
+            self._thread.join(timeout)
+        with self._lock:
+            wires = list(self._active.values())
+        for wire in wires:
+            wire.interrupt()
+        try:
+            self.wait_idle(timeout)
+        except TimeoutError:
+            pass  # daemon threads; their sockets are shut down already
+        for sock in (self._listener, self._wake_r, self._wake_w):
+            if sock:
+                sock.close()
+
+    def __enter__(self) -> Provider:
+        if not self.port:
+            self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until no connection is being served; TimeoutError if it takes longer."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: not self._active, timeout):
+                raise TimeoutError(f"provider still busy after {timeout} s")
+
+    def wait_sessions(self, count: int, timeout: float | None = None) -> bool:
+        """Wait until COUNT sessions have finished."""
+        with self._lock:
+            return self._lock.wait_for(
+                lambda: sum(s.finished for s in self._sessions) >= count, timeout)
+
+    # -- what tests read
+
+    @property
+    def session_count(self) -> int:
+        with self._lock:
+            return len(self._sessions)
+
+    def sessions(self) -> list[Session]:
+        """Copies of every session so far, oldest first."""
+        with self._lock:
+            return [s.snapshot() for s in self._sessions]
+
+    def transcripts(self) -> str:
+        return "\n".join(s.format() for s in self.sessions())
+
+    # -- inside
+
+    def _accept_loop(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._listener, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while True:
+                for key, _ in selector.select():
+                    if key.fileobj is self._wake_r:
+                        return
+                    try:
+                        sock, address = self._listener.accept()
+                    except OSError:
+                        continue
+                    if not self._admit(sock, address):
+                        self._listener.close()  # later customers are refused
+                        return
+
+    def _admit(self, sock: socket.socket, address) -> bool:
+        """Start a thread for a new connection; False once max_sessions is reached."""
+        with self._lock:
+            session = Session(number=len(self._sessions) + 1, peer=address[0])
+            self._sessions.append(session)
+            wire = Wire(sock, self.config.timeout)
+            self._active[session.number] = wire
+        threading.Thread(target=self._serve, args=(wire, session),
+                         name=f"provider-session-{session.number}", daemon=True).start()
+        self._write_state()
+        return self._max_sessions is None or session.number < self._max_sessions
+
+    def _serve(self, wire: Wire, session: Session) -> None:
+        try:
+            _Conversation(self.config, self.queue, self._context, wire, session).run()
+        except Exception as error:  # never let one customer kill the provider
+            session.error = f"internal error: {type(error).__name__}: {error}"
+        finally:
+            wire.close()
+            session.finished = True
+            with self._lock:
+                del self._active[session.number]
+                self._lock.notify_all()
+            self._write_state()
+            self._on_session_end(session.snapshot())
+
+    def _write_state(self) -> None:
+        """Rewrite the JSON state file (atomically) if there is one."""
+        if not self._state_file:
+            return
+        with self._state_lock:
+            state = self.queue.state()
+            state["sessions"] = self.session_count
+            state["port"] = self.port
+            temporary = self._state_file.with_name(self._state_file.name + ".tmp")
+            temporary.write_text(json.dumps(state, indent=2, ensure_ascii=False) + "\n")
+            os.replace(temporary, self._state_file)
+
+
+# ---------------------------------------------------------------- command line
+
+def _parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description="A scriptable fake ODMR provider that talks like Exim 4.99.")
+    add = parser.add_argument
+    add("--listen", default="127.0.0.1:0", metavar="HOST:PORT",
+        help="address to listen on (port 0: any free port; default %(default)s)")
+    add("--port-file", help="write the bound port to this file once listening")
+    add("--state", help="JSON file with queued and delivered messages, kept up to date")
+    add("--sessions", type=int, help="exit after this many sessions (default: never)")
+    add("--log", help="append each finished session's transcript to this file ('-': stderr)")
+    defaults = ProviderConfig()
+    add("--hostname", default=defaults.hostname)
+    add("--user", default=defaults.user, help="account name (default %(default)s)")
+    add("--password", default=defaults.password)
+    add("--password-file", help="read the password from the first line of this file")
+    add("--domains", default=",".join(defaults.domains),
+        help="the account's domains, comma-separated (default %(default)s)")
+    add("--cert", dest="certfile", help="server certificate (PEM)")
+    add("--key", dest="keyfile", help="server private key (PEM)")
+    add("--no-starttls", action="store_true", help="do not offer STARTTLS")
+    add("--implicit-tls", action="store_true", help="TLS from the first byte")
+    add("--auth-mechs", default=",".join(defaults.auth_mechs),
+        help="AUTH mechanisms offered in clear text (default %(default)s)")
+    add("--auth-mechs-tls", default=",".join(defaults.auth_mechs_tls),
+        help="AUTH mechanisms offered inside TLS (default %(default)s)")
+    add("--atrn-reply", type=int, help="answer every authenticated ATRN with this code")
+    add("--one-per-session", action="store_true",
+        help="deliver one message per session, then QUIT (Exim over TLS)")
+    add("--bare-quit-after-turn", action="store_true",
+        help="after 250 to ATRN write a raw QUIT and close (Exim)")
+    add("--pipelining", action="store_true",
+        help="pipeline MAIL/RCPT/DATA and the last QUIT over TLS (Exim)")
+    add("--chunking", action="store_true",
+        help="with --pipelining: BDAT n LAST with the body in the same write (Exim)")
+    add("--send-foreign-recipients", action="store_true",
+        help="also send recipients outside the ATRN domains")
+    add("--drop-mid-data", action="store_true",
+        help="cut the connection halfway through the first message body")
+    add("--timeout", type=float, default=defaults.timeout, help="seconds per read or write")
+    add("--messages", type=int, default=0, help="queue this many generated messages")
+    add("--to", action="append", default=[], metavar="ADDRESS",
+        help="recipient of generated messages, repeatable (taken in turn)")
+    add("--message-size", type=int, default=0, help="approximate body size in bytes")
+    add("--add-message", nargs=3, action="append", default=[],
+        metavar=("SENDER", "RCPT[,RCPT]", "FILE"),
+        help="queue FILE as a message with this envelope, repeatable")
+    return parser.parse_args(argv)
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def main(argv=None) -> int:
+    args = _parse_args(argv)
+    password = args.password
+    if args.password_file:
+        password = Path(args.password_file).read_text(encoding="utf-8").splitlines()[0]
+    config = ProviderConfig(
+        hostname=args.hostname, user=args.user, password=password,
+        domains=_split(args.domains), certfile=args.certfile, keyfile=args.keyfile,
+        no_starttls=args.no_starttls, implicit_tls=args.implicit_tls,
+        auth_mechs=_split(args.auth_mechs), auth_mechs_tls=_split(args.auth_mechs_tls),
+        atrn_reply=args.atrn_reply, one_per_session=args.one_per_session,
+        bare_quit_after_turn=args.bare_quit_after_turn, pipelining=args.pipelining,
+        chunking=args.chunking,
+        send_foreign_recipients=args.send_foreign_recipients,
+        drop_mid_data=args.drop_mid_data, timeout=args.timeout)
+
+    log = None
+    if args.log == "-":
+        log = sys.stderr
+    elif args.log:
+        log = open(args.log, "a", encoding="utf-8")
+
+    def write_transcript(session: Session) -> None:
+        if log:
+            print(session.format(), file=log, flush=True)
+
+    provider = Provider(config, state_file=args.state, max_sessions=args.sessions,
+                        on_session_end=write_transcript)
+    if args.messages:
+        provider.queue.add_all(make_messages(
+            args.messages, args.to or [f"postmaster@{config.domains[0]}"],
+            size=args.message_size))
+    for sender, rcpts, path in args.add_message:
+        provider.queue.add(Message(sender, list(_split(rcpts)),
+                                   crlf_lines(Path(path).read_bytes())))
+
+    host, _, port = args.listen.rpartition(":")
+    bound = provider.start(host or "127.0.0.1", int(port))
+    if args.port_file:
+        temporary = Path(args.port_file + ".tmp")
+        temporary.write_text(f"{bound}\n")
+        os.replace(temporary, args.port_file)
+    print(f"odmr_provider listening on {host or '127.0.0.1'}:{bound}", flush=True)
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        if args.sessions is None:
+            threading.Event().wait()
+        provider.wait_sessions(args.sessions)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        provider.stop()
+        if log and log is not sys.stderr:
+            log.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
