@@ -101,6 +101,7 @@ Result<Account> resolve_account(const Options& o) {
         c.auth_preference.push_back(text::upper(mechanism));
     }
     c.allow_plaintext_auth = o.allow_plaintext_auth;
+    account.tls_policy.used = c.tls != odmr::TlsMode::none;
     c.domains = *domains;
     c.command_timeout = std::chrono::seconds(o.timeout);
     c.atrn_timeout = std::chrono::seconds(o.atrn_timeout);

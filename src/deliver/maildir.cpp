@@ -86,7 +86,7 @@ asio::awaitable<Status> MaildirSink::begin(const Envelope& envelope) {
     }
     buffer_.clear();
     buffer_.reserve(write_size + 4096);
-    pending_cr_ = false;
+    line_ends_.reset();
     std::string head = "Return-Path: <" + envelope.sender + ">\r\n" + envelope.received;
     co_return append(head);
 }
@@ -96,20 +96,8 @@ asio::awaitable<Status> MaildirSink::write(std::span<const char> bytes) {
     co_return append(bytes);
 }
 
-// CRLF becomes LF; a CR not followed by LF is kept (the bytes are otherwise
-// exactly what was sent).
 Status MaildirSink::append(std::span<const char> bytes) {
-    for (char c : bytes) {
-        if (pending_cr_) {
-            pending_cr_ = false;
-            if (c != '\n') buffer_ += '\r';
-        }
-        if (c == '\r') {
-            pending_cr_ = true;
-            continue;
-        }
-        buffer_ += c;
-    }
+    line_ends_.convert(bytes, buffer_);
     if (buffer_.size() >= write_size) return flush_buffer();
     return {};
 }
@@ -130,8 +118,7 @@ Status MaildirSink::flush_buffer() {
 
 asio::awaitable<Status> MaildirSink::commit() {
     if (!file_.valid()) co_return make_error(Errc::software, "Maildir commit without begin");
-    if (pending_cr_) buffer_ += '\r';
-    pending_cr_ = false;
+    line_ends_.finish(buffer_);
     if (auto flushed = flush_buffer(); !flushed) co_return flushed;
     std::string tmp = path_ + "/tmp/" + name_;
     if (::fsync(file_.get()) != 0) co_return fail(errno, "cannot fsync " + tmp);
@@ -163,7 +150,7 @@ void MaildirSink::abort() {
     if (!name_.empty()) ::unlink((path_ + "/tmp/" + name_).c_str());
     name_.clear();
     buffer_.clear();
-    pending_cr_ = false;
+    line_ends_.reset();
 }
 
 }  // namespace odmr::deliver

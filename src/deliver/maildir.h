@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "deliver/line_ends.h"
 #include "deliver/maildir_name.h"
 #include "deliver/sink.h"
 #include "util/log.h"
@@ -28,7 +29,7 @@ public:
     void abort() override;
 
 private:
-    Status append(std::span<const char> crlf_bytes);
+    Status append(std::span<const char> crlf_bytes);  // CRLF → LF, written in large blocks
     Status flush_buffer();
     Status fail(int error_number, const std::string& what);
 
@@ -39,7 +40,7 @@ private:
     UniqueFd file_;
     std::string name_;
     std::string buffer_;
-    bool pending_cr_ = false;
+    CrlfToLf line_ends_;
 };
 
 }  // namespace odmr::deliver

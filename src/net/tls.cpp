@@ -14,6 +14,7 @@ Result<std::unique_ptr<asio::ssl::context>> make_client_context(const TlsPolicy&
     SSL_CTX_set_min_proto_version(native, policy.min_version);
     SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
     std::error_code ec;
+    if (!policy.used) return context;
     if (policy.ca_file.empty()) {
         context->set_default_verify_paths(ec);
         if (ec) return make_error(ec, "loading the system's trusted CA certificates");

@@ -20,7 +20,7 @@ Error syntax(std::string_view why) { return make_error(Errc::protocol, std::stri
 bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
 
 // Reads "<...>" honouring quoted strings; returns the inside and advances.
-Result<std::string> take_angle_path(std::string_view& rest) {
+Result<std::string_view> take_angle_path(std::string_view& rest) {
     if (rest.empty() || rest.front() != '<') return syntax("path must be enclosed in <>");
     bool quoted = false;
     for (std::size_t i = 1; i < rest.size(); ++i) {
@@ -32,7 +32,7 @@ Result<std::string> take_angle_path(std::string_view& rest) {
         }
         if (c == '"') quoted = !quoted;
         if (!quoted && c == '>') {
-            std::string inside(rest.substr(1, i - 1));
+            std::string_view inside = rest.substr(1, i - 1);
             rest.remove_prefix(i + 1);
             return inside;
         }
@@ -64,7 +64,7 @@ Result<PathArgument> parse_path_argument(std::string_view argument, std::string_
     std::string_view rest = text::trim(argument.substr(prefix.size()));
     auto inside = take_angle_path(rest);
     if (!inside) return inside.error();
-    std::string address = std::move(*inside);
+    std::string address(*inside);
     // RFC 5321 §4.1.2: an obsolete source route "@a,@b:" is accepted and ignored.
     if (address.starts_with('@')) {
         auto colon = address.find(':');

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""A minimal, fast ODMR provider for the benchmark.
+
+It negotiates like a real provider (greeting, EHLO, optional STARTTLS,
+AUTH PLAIN, ATRN) and then delivers pre-rendered messages as fast as the
+customer takes them: with DATA (one round trip per message, the next
+MAIL/RCPT/DATA pipelined behind the final dot, as Exim does) or with BDAT
+(every transaction pipelined, a reader thread collecting the replies). It
+counts the 250s after each message and writes a JSON result. It serves one
+session and exits.
+"""
+
+import argparse
+import base64
+import json
+import socket
+import ssl
+import sys
+import threading
+
+
+def render_body(size: int, index: int, dot_safe: bool) -> bytes:
+    """A realistic message of about `size` octets, CRLF line ends."""
+    head = (f"From: Bench <bench@origin.test>\r\nTo: user@example.org\r\n"
+            f"Subject: benchmark message {index}\r\nMessage-ID: <{index}.bench@origin.test>\r\n"
+            f"Date: Sun, 29 Nov 2026 05:00:00 +0000\r\n\r\n").encode()
+    line = b"The quick brown fox jumps over the lazy dog, again and again and again!!\r\n"
+    count = max(0, (size - len(head)) // len(line))
+    body = head + line * count
+    if not dot_safe:
+        body = body.replace(b"\r\n.", b"\r\n..")
+    return body
+
+
+class Wire:
+    """Line-oriented reading and plain writing on a (possibly TLS) socket."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.file = sock.makefile("rb", buffering=1 << 16)
+
+    def line(self) -> bytes:
+        data = self.file.readline(4096)
+        if not data:
+            raise ConnectionError("customer closed the connection")
+        return data.rstrip(b"\r\n")
+
+    def reply(self) -> int:
+        while True:
+            data = self.line()
+            if data[3:4] != b"-":
+                return int(data[:3])
+
+    def send(self, data: bytes) -> None:
+        view = memoryview(data)
+        for offset in range(0, len(view), 1 << 20):
+            self.sock.sendall(view[offset:offset + (1 << 20)])
+
+    def upgrade(self, context) -> None:
+        self.sock = context.wrap_socket(self.sock, server_side=True)
+        self.file = self.sock.makefile("rb", buffering=1 << 16)
+
+
+def negotiate(wire: Wire, args, context) -> bool:
+    """The provider's half before the turn; True when mail will follow."""
+    wire.send(b"220 bench.provider ESMTP\r\n")
+    while True:
+        command = wire.line()
+        verb = command.split(b" ", 1)[0].upper()
+        if verb == b"EHLO":
+            lines = [b"bench.provider", b"PIPELINING", b"ATRN", b"SIZE 1073741824", b"AUTH PLAIN"]
+            if context and not isinstance(wire.sock, ssl.SSLSocket):
+                lines.append(b"STARTTLS")
+            wire.send(b"".join(b"250" + (b" " if i == len(lines) - 1 else b"-") + l + b"\r\n"
+                               for i, l in enumerate(lines)))
+        elif verb == b"STARTTLS":
+            wire.send(b"220 go ahead\r\n")
+            wire.upgrade(context)
+        elif verb == b"AUTH":
+            parts = command.split(b" ")
+            if len(parts) < 3:
+                wire.send(b"334 \r\n")
+                parts.append(wire.line())
+            secret = base64.b64decode(parts[2]).split(b"\0")[-1].decode()
+            wire.send(b"235 ok\r\n" if secret == args.password else b"535 no\r\n")
+        elif verb == b"ATRN":
+            if args.count == 0:
+                wire.send(b"453 You have no mail\r\n")
+                continue
+            wire.send(b"250 turning line around\r\n")
+            return True
+        elif verb == b"QUIT":
+            wire.send(b"221 bye\r\n")
+            return False
+        else:
+            wire.send(b"500 what\r\n")
+
+
+def deliver_data(wire: Wire, messages) -> int:
+    acks = 0
+    envelope = b"MAIL FROM:<bench@origin.test>\r\nRCPT TO:<user@example.org>\r\nDATA\r\n"
+    wire.send(envelope)
+    for i, body in enumerate(messages):
+        if [wire.reply() for _ in range(3)] != [250, 250, 354]:
+            raise RuntimeError("transaction refused")
+        last = i + 1 == len(messages)
+        wire.send(body + b".\r\n" + (b"QUIT\r\n" if last else envelope))
+        acks += wire.reply() == 250
+    wire.reply()  # 221
+    return acks
+
+
+def deliver_bdat(wire: Wire, messages) -> int:
+    acks = [0]
+
+    def collect():
+        for _ in messages:
+            codes = [wire.reply() for _ in range(3)]
+            acks[0] += codes == [250, 250, 250]
+        wire.reply()  # 221
+
+    reader = threading.Thread(target=collect)
+    reader.start()
+    batch = []
+    for body in messages:
+        batch.append(b"MAIL FROM:<bench@origin.test> BODY=8BITMIME\r\nRCPT TO:<user@example.org>\r\n"
+                     b"BDAT %d LAST\r\n" % len(body))
+        batch.append(body)
+        if sum(map(len, batch)) >= 1 << 18:
+            wire.send(b"".join(batch))
+            batch = []
+    batch.append(b"QUIT\r\n")
+    wire.send(b"".join(batch))
+    reader.join()
+    return acks[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port-file", required=True)
+    parser.add_argument("--result", required=True)
+    parser.add_argument("--mode", choices=["data", "bdat"], default="data")
+    parser.add_argument("--count", type=int, default=100)
+    parser.add_argument("--size", type=int, default=4096)
+    parser.add_argument("--password", default="bench")
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    args = parser.parse_args()
+
+    context = None
+    if args.cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.cert, args.key)
+    if args.count == 1:
+        messages = [render_body(args.size, 0, args.mode == "bdat")]
+    else:
+        template = render_body(args.size, 0, args.mode == "bdat")
+        messages = [template] * args.count
+    listener = socket.create_server(("127.0.0.1", 0))
+    with open(args.port_file, "w") as f:
+        f.write(str(listener.getsockname()[1]))
+    listener.settimeout(60)
+    sock, _ = listener.accept()
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    wire = Wire(sock)
+    acks = 0
+    try:
+        mail_follows = negotiate(wire, args, context)
+    except (ConnectionError, ssl.SSLError):
+        mail_follows = False  # e.g. openssl s_client, which leaves after the handshake
+    if mail_follows:
+        wire.line()  # the customer's 220
+        wire.send(b"EHLO bench.provider\r\n")
+        wire.reply()
+        acks = (deliver_bdat if args.mode == "bdat" else deliver_data)(wire, messages)
+    with open(args.result, "w") as f:
+        json.dump({"acks": acks, "bytes": sum(map(len, messages))}, f)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
