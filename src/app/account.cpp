@@ -31,7 +31,8 @@ Result<DeliverySpec> parse_delivery(const std::string& text) {
         return make_error(Errc::usage, "--deliver needs KIND:TARGET, e.g. maildir:~/Maildir");
     DeliverySpec spec{text.substr(0, colon), text.substr(colon + 1)};
     if (spec.kind != "maildir")
-        return make_error(Errc::usage, "unknown delivery kind \"" + spec.kind + "\" (known: maildir)");
+        return make_error(Errc::usage,
+                          "unknown delivery kind \"" + spec.kind + "\" (known: maildir)");
     spec.target = expand_home(spec.target);
     while (spec.target.size() > 1 && spec.target.ends_with('/')) spec.target.pop_back();
     return spec;
@@ -53,7 +54,8 @@ Result<std::vector<std::string>> parse_domains(const std::vector<std::string>& g
             out.push_back(text::lower(domain));
         }
     }
-    if (out.empty()) return make_error(Errc::usage, "no DOMAIN given: name the domains to fetch mail for");
+    if (out.empty())
+        return make_error(Errc::usage, "no DOMAIN given: name the domains to fetch mail for");
     return out;
 }
 

@@ -7,21 +7,36 @@ namespace odmr::app {
 int exit_code_for(const Error& error) {
     if (error.code.category() == odmr_category()) {
         switch (static_cast<Errc>(error.code.value())) {
-            case Errc::usage: return exit_usage;
-            case Errc::config: return exit_config;
-            case Errc::no_host: return exit_nohost;
-            case Errc::unavailable: return exit_unavailable;
-            case Errc::tls: return exit_unavailable;
-            case Errc::timeout: return exit_tempfail;
-            case Errc::connection_lost: return exit_tempfail;
-            case Errc::protocol: return exit_protocol;
-            case Errc::auth_rejected: return exit_noperm;
-            case Errc::auth_unavailable: return exit_noperm;
-            case Errc::temporary: return exit_tempfail;
-            case Errc::permanent: return exit_unavailable;
-            case Errc::line_too_long: return exit_protocol;
-            case Errc::storage: return exit_tempfail;
-            case Errc::software: return exit_software;
+            case Errc::usage:
+                return exit_usage;
+            case Errc::config:
+                return exit_config;
+            case Errc::no_host:
+                return exit_nohost;
+            case Errc::unavailable:
+                return exit_unavailable;
+            case Errc::tls:
+                return exit_unavailable;
+            case Errc::timeout:
+                return exit_tempfail;
+            case Errc::connection_lost:
+                return exit_tempfail;
+            case Errc::protocol:
+                return exit_protocol;
+            case Errc::auth_rejected:
+                return exit_noperm;
+            case Errc::auth_unavailable:
+                return exit_noperm;
+            case Errc::temporary:
+                return exit_tempfail;
+            case Errc::permanent:
+                return exit_unavailable;
+            case Errc::line_too_long:
+                return exit_protocol;
+            case Errc::storage:
+                return exit_tempfail;
+            case Errc::software:
+                return exit_software;
         }
         return exit_software;
     }
@@ -30,11 +45,14 @@ int exit_code_for(const Error& error) {
         switch (error.code.value()) {
             case ENOENT:
             case EACCES:
-            case EPERM: return exit_config;
+            case EPERM:
+                return exit_config;
             case ECONNREFUSED:
             case EHOSTUNREACH:
-            case ENETUNREACH: return exit_unavailable;
-            default: return exit_tempfail;
+            case ENETUNREACH:
+                return exit_unavailable;
+            default:
+                return exit_tempfail;
         }
     }
     return exit_tempfail;  // anything else (TLS library, resolver): try again later

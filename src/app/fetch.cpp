@@ -9,10 +9,11 @@
 
 namespace odmr::app {
 
-Result<std::unique_ptr<deliver::Sink>> make_sink(const DeliverySpec& spec, const std::string& hostname,
-                                                 const Log& log) {
-    if (spec.kind == "maildir") return std::unique_ptr<deliver::Sink>(
-        std::make_unique<deliver::MaildirSink>(spec.target, hostname, log));
+Result<std::unique_ptr<deliver::Sink>> make_sink(const DeliverySpec& spec,
+                                                 const std::string& hostname, const Log& log) {
+    if (spec.kind == "maildir")
+        return std::unique_ptr<deliver::Sink>(
+            std::make_unique<deliver::MaildirSink>(spec.target, hostname, log));
     return make_error(Errc::usage, "unknown delivery kind " + spec.kind);
 }
 
@@ -24,14 +25,15 @@ asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
     const Account& account, deliver::Sink& sink, asio::ssl::context& tls_context, const Log& log) {
     auto socket = co_await net::connect(account.provider, account.connect_timeout);
     if (!socket) co_return socket.error();
-    log.info("connected to " + account.provider.host + " port " + std::to_string(account.provider.port));
+    log.info("connected to " + account.provider.host + " port " +
+             std::to_string(account.provider.port));
     net::Stream stream(std::move(*socket), tls_context);
     net::Reader reader(stream);
     odmr::Customer customer(reader, account.customer, log);
     auto negotiated = co_await customer.negotiate();
     if (!negotiated) {
-        if (!negotiated.error().is(Errc::connection_lost) && !negotiated.error().is(Errc::timeout) &&
-            !negotiated.error().is(Errc::tls))
+        if (!negotiated.error().is(Errc::connection_lost) &&
+            !negotiated.error().is(Errc::timeout) && !negotiated.error().is(Errc::tls))
             co_await customer.quit();
         stream.close();
         co_return negotiated.error();
@@ -69,8 +71,9 @@ asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink& sink,
         summary.delivered += report.delivered;
         if (report.delivered == 0) {
             if (report.commands == 0)
-                log.notice("the provider closed the connection right after the turn without "
-                           "sending anything; treating this as no mail");
+                log.notice(
+                    "the provider closed the connection right after the turn without "
+                    "sending anything; treating this as no mail");
             break;
         }
         if (summary.sessions == account.max_sessions)

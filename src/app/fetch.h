@@ -20,8 +20,8 @@ struct FetchSummary {
     std::optional<Error> error;  // why the run stopped early, if it did
 };
 
-Result<std::unique_ptr<deliver::Sink>> make_sink(const DeliverySpec& spec, const std::string& hostname,
-                                                 const Log& log);
+Result<std::unique_ptr<deliver::Sink>> make_sink(const DeliverySpec& spec,
+                                                 const std::string& hostname, const Log& log);
 
 asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink& sink,
                                     asio::ssl::context& tls_context, const Log& log);

@@ -13,14 +13,16 @@ namespace odmr::app {
 
 std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv) {
     Options o;
-    CLI::App app{"odmr-fetch - fetch queued mail from an ODMR provider (RFC 2645) and deliver it "
-                 "locally",
-                 "odmr-fetch"};
+    CLI::App app{
+        "odmr-fetch - fetch queued mail from an ODMR provider (RFC 2645) and deliver it "
+        "locally",
+        "odmr-fetch"};
     app.option_defaults()->always_capture_default();
     app.allow_config_extras(CLI::config_extras_mode::error);
     app.get_formatter()->column_width(34);
     app.set_version_flag("--version", std::string("odmr-fetch ") + ODMR_FETCH_VERSION);
-    app.set_config("--config", "", "Read options from FILE (key = value, keys are long option names)")
+    app.set_config("--config", "",
+                   "Read options from FILE (key = value, keys are long option names)")
         ->type_name("FILE");
 
     app.add_option("domains", o.domains, "Domains to fetch mail for (sent with ATRN)")
@@ -28,8 +30,10 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
         ->default_str("");
     app.add_option("--host", o.host, "Provider to connect to; port 366 unless given")
         ->type_name("HOST[:PORT]");
-    app.add_option("--user", o.user, "SASL user name (default: the first DOMAIN)")->type_name("NAME");
-    app.add_option("--password-file", o.password_file, "Read the password from the first line of FILE")
+    app.add_option("--user", o.user, "SASL user name (default: the first DOMAIN)")
+        ->type_name("NAME");
+    app.add_option("--password-file", o.password_file,
+                   "Read the password from the first line of FILE")
         ->type_name("FILE");
     app.add_option("--tls", o.tls,
                    "starttls (TLS required), implicit (TLS from the first byte) or none")
@@ -38,7 +42,8 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
     app.add_option("--tls-ca-file", o.tls_ca_file,
                    "Trust the CA certificates in FILE instead of the system store")
         ->type_name("FILE");
-    app.add_option("--deliver", o.deliver, "Where to deliver: maildir:PATH")->type_name("KIND:TARGET");
+    app.add_option("--deliver", o.deliver, "Where to deliver: maildir:PATH")
+        ->type_name("KIND:TARGET");
     app.add_option("--helo-name", o.helo_name, "Name to announce with EHLO (default: host name)")
         ->type_name("NAME");
     app.add_option("--auth", o.auth,
@@ -67,21 +72,25 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
                    "Recipients accepted per message; more get 452 and come in another transaction")
         ->type_name("N")
         ->check(CLI::Range(1u, 100000u).description(""));
-    app.add_option("--max-line-length", o.max_line_length,
-                   "Longest message line accepted, in octets (a longer one refuses the message with 552)")
+    app.add_option(
+           "--max-line-length", o.max_line_length,
+           "Longest message line accepted, in octets (a longer one refuses the message with 552)")
         ->type_name("OCTETS")
         ->check(CLI::Range(998u, 1u << 30).description(""));
-    app.add_option("--max-commands", o.max_commands, "Commands accepted from the provider per session")
+    app.add_option("--max-commands", o.max_commands,
+                   "Commands accepted from the provider per session")
         ->type_name("N")
         ->check(CLI::Range(100u, 100000000u).description(""));
-    app.add_option("--max-errors", o.max_errors, "Erroneous commands tolerated before hanging up (421)")
+    app.add_option("--max-errors", o.max_errors,
+                   "Erroneous commands tolerated before hanging up (421)")
         ->type_name("N")
         ->check(CLI::Range(1u, 10000u).description(""));
     app.add_option("--session-timeout", o.session_timeout,
                    "Seconds one reversed session (the provider delivering) may last")
         ->type_name("SECONDS")
         ->check(CLI::Range(60u, 7u * 86400u).description(""));
-    app.add_flag("-v,--verbose", o.verbose, "More output; twice: protocol transcript (secrets redacted)");
+    app.add_flag("-v,--verbose", o.verbose,
+                 "More output; twice: protocol transcript (secrets redacted)");
     app.add_flag("-q,--quiet", o.quiet, "Only errors and warnings");
     app.footer("\n" + exit_code_table());
 

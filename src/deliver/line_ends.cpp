@@ -12,7 +12,8 @@ void CrlfToLf::convert(std::span<const char> in, std::string& out) {
         if (*p != '\n') out += '\r';
     }
     while (p < end) {
-        const auto* cr = static_cast<const char*>(std::memchr(p, '\r', static_cast<std::size_t>(end - p)));
+        const auto* cr =
+            static_cast<const char*>(std::memchr(p, '\r', static_cast<std::size_t>(end - p)));
         if (cr == nullptr) {
             out.append(p, end);
             return;

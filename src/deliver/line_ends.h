@@ -9,14 +9,14 @@
 namespace odmr::deliver {
 
 class CrlfToLf {
-public:
+  public:
     // Appends the converted bytes of `in` to `out`.
     void convert(std::span<const char> in, std::string& out);
     // Ends the stream: a CR held back at the end is emitted.
     void finish(std::string& out);
     void reset() { pending_cr_ = false; }
 
-private:
+  private:
     bool pending_cr_ = false;  // the previous chunk ended in CR
 };
 

@@ -53,7 +53,8 @@ Status ensure_maildir(const std::string& path) {
     for (const char* sub : {"", "/tmp", "/new", "/cur"}) {
         if (auto made = make_directories(path + sub); !made) return made;
     }
-    if (::access((path + "/tmp").c_str(), W_OK) != 0 || ::access((path + "/new").c_str(), W_OK) != 0)
+    if (::access((path + "/tmp").c_str(), W_OK) != 0 ||
+        ::access((path + "/new").c_str(), W_OK) != 0)
         return storage_error(errno, "Maildir " + path + " is not writable");
     return {};
 }
@@ -61,7 +62,10 @@ Status ensure_maildir(const std::string& path) {
 MaildirSink::MaildirSink(std::string path, std::string hostname, const Log& log)
     : path_(std::move(path)), namer_(std::move(hostname)), log_(log) {}
 
-MaildirSink::~MaildirSink() { abort(); }
+MaildirSink::~MaildirSink() {
+    abort();
+    withdraw();
+}
 
 Status MaildirSink::fail(int error_number, const std::string& what) {
     Error error = storage_error(error_number, what);
@@ -77,7 +81,8 @@ asio::awaitable<Status> MaildirSink::begin(const Envelope& envelope) {
     }
     name_ = namer_.next();
     std::string tmp = path_ + "/tmp/" + name_;
-    file_ = UniqueFd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    file_ =
+        UniqueFd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!file_.valid()) {
         int e = errno;
         name_.clear();
@@ -120,29 +125,61 @@ asio::awaitable<Status> MaildirSink::commit() {
     if (!file_.valid()) co_return make_error(Errc::software, "Maildir commit without begin");
     line_ends_.finish(buffer_);
     if (auto flushed = flush_buffer(); !flushed) co_return flushed;
-    std::string tmp = path_ + "/tmp/" + name_;
-    if (::fsync(file_.get()) != 0) co_return fail(errno, "cannot fsync " + tmp);
-    if (file_.close() != 0) co_return fail(errno, "cannot close " + tmp);
-    std::string target = path_ + "/new/" + name_;
-    // link(2) never replaces an existing file, unlike rename(2).
-    if (::link(tmp.c_str(), target.c_str()) != 0) {
-        if (errno != EPERM && errno != ENOSYS && errno != EOPNOTSUPP)
-            co_return fail(errno, "cannot move the message into " + path_ + "/new");
-        // A file system without hard links: the unique name makes rename safe.
-        if (::rename(tmp.c_str(), target.c_str()) != 0)
-            co_return fail(errno, "cannot move the message into " + path_ + "/new");
-    } else {
-        ::unlink(tmp.c_str());
-    }
-    if (auto synced = fsync_directory(path_ + "/new"); !synced) {
-        // The message is in new/ but maybe not on disk: the provider must keep
-        // it. Remove our copy so a retry does not double it.
-        ::unlink(target.c_str());
-        name_.clear();
-        co_return synced;
-    }
+    if (file_.close() != 0) co_return fail(errno, "cannot close " + path_ + "/tmp/" + name_);
+    staged_.push_back(std::move(name_));
     name_.clear();
     co_return Status{};
+}
+
+// Makes the staged files durable: one fsync for a single message, one
+// syncfs(2) of the file system for a batch (fewer disk flushes for the same
+// guarantee), then links them into new/ and fsyncs new/ once.
+asio::awaitable<Status> MaildirSink::sync() {
+    if (staged_.empty()) co_return Status{};
+    std::vector<std::string> linked;
+    auto undo = [&](int error_number, const std::string& what) {
+        for (const auto& name : linked) ::unlink((path_ + "/new/" + name).c_str());
+        withdraw();
+        return storage_error(error_number, what);
+    };
+    std::string tmp_dir = path_ + "/tmp";
+    if (staged_.size() == 1) {
+        std::string tmp = tmp_dir + "/" + staged_.front();
+        UniqueFd file(::open(tmp.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+        if (!file.valid() || ::fsync(file.get()) != 0) co_return undo(errno, "cannot fsync " + tmp);
+    } else {
+        UniqueFd dir(::open(tmp_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!dir.valid() || ::syncfs(dir.get()) != 0)
+            co_return undo(errno, "cannot sync " + tmp_dir);
+    }
+    for (const auto& name : staged_) {
+        std::string tmp = tmp_dir + "/" + name;
+        std::string target = path_ + "/new/" + name;
+        // link(2) never replaces an existing file, unlike rename(2).
+        if (::link(tmp.c_str(), target.c_str()) != 0) {
+            if ((errno != EPERM && errno != ENOSYS && errno != EOPNOTSUPP) ||
+                ::rename(tmp.c_str(), target.c_str()) !=
+                    0)  // no hard links here: the unique name makes rename safe
+                co_return undo(errno, "cannot move a message into " + path_ + "/new");
+        } else {
+            ::unlink(tmp.c_str());
+        }
+        linked.push_back(name);
+    }
+    if (auto synced = fsync_directory(path_ + "/new"); !synced) {
+        // In new/ but maybe not on disk: the provider must keep them, so
+        // remove our copies lest a retry doubles them.
+        for (const auto& name : linked) ::unlink((path_ + "/new/" + name).c_str());
+        staged_.clear();
+        co_return synced;
+    }
+    staged_.clear();
+    co_return Status{};
+}
+
+void MaildirSink::withdraw() {
+    for (const auto& name : staged_) ::unlink((path_ + "/tmp/" + name).c_str());
+    staged_.clear();
 }
 
 void MaildirSink::abort() {

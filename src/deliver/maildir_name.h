@@ -24,11 +24,11 @@ std::string maildir_safe_host(std::string_view host);
 
 // Produces a fresh name per call for this process (clock, pid, counter, random).
 class MaildirNamer {
-public:
+  public:
     explicit MaildirNamer(std::string host) : host_(maildir_safe_host(host)) {}
     std::string next();
 
-private:
+  private:
     std::string host_;
     std::uint64_t count_ = 0;
 };

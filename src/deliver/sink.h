@@ -2,6 +2,12 @@
 // to a Sink: begin(envelope), write(chunk)..., then commit() — which returns
 // only when the message is durable for every recipient — or abort().
 // The server replies 250 to the provider only after commit() succeeded.
+//
+// Group commit: a sink that batches() may return from commit() with the
+// message complete but not yet durable; sync() then makes every message
+// committed since the last sync durable at once (or none of them), and
+// withdraw() throws them away. The server calls sync() before any 250 for
+// such a message leaves, so several pipelined messages share one sync.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -21,7 +27,7 @@ struct Envelope {
 };
 
 class Sink {
-public:
+  public:
     virtual ~Sink() = default;
 
     // Body bytes passed to write() are the message as sent (dot-unstuffed),
@@ -32,6 +38,10 @@ public:
     // temporary (the provider keeps the message).
     virtual asio::awaitable<Status> commit() = 0;
     virtual void abort() = 0;
+
+    virtual bool batches() const { return false; }
+    virtual asio::awaitable<Status> sync() { co_return Status{}; }
+    virtual void withdraw() {}
 
     // True when different recipients of one message may get different
     // outcomes (LMTP, per-recipient MDA). The server then takes one

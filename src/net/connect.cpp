@@ -35,8 +35,8 @@ Result<HostPort> parse_host_port(std::string_view text, std::uint16_t default_po
         auto rest = text.substr(close + 1);
         if (!rest.empty()) {
             if (!rest.starts_with(':'))
-                return make_error(Errc::usage, "unexpected text after ']' in \"" +
-                                                   std::string(text) + "\"");
+                return make_error(Errc::usage,
+                                  "unexpected text after ']' in \"" + std::string(text) + "\"");
             port_text = rest.substr(1);
             has_port = true;
         }
@@ -65,14 +65,14 @@ asio::awaitable<Result<asio::ip::tcp::socket>> connect(const HostPort& where, Du
     asio::ip::tcp::resolver resolver(executor);
     asio::steady_timer timer(executor);
     timer.expires_after(timeout);
-    auto resolved = co_await (
-        resolver.async_resolve(where.host, std::to_string(where.port), use_tuple) ||
-        timer.async_wait(use_tuple));
+    auto resolved =
+        co_await (resolver.async_resolve(where.host, std::to_string(where.port), use_tuple) ||
+                  timer.async_wait(use_tuple));
     if (resolved.index() == 1)
         co_return make_error(Errc::timeout, "resolving " + where.host + " timed out");
     auto [resolve_ec, results] = std::get<0>(std::move(resolved));
-    if (resolve_ec == asio::error::host_not_found || resolve_ec == asio::error::host_not_found_try_again ||
-        resolve_ec == asio::error::no_data)
+    if (resolve_ec == asio::error::host_not_found ||
+        resolve_ec == asio::error::host_not_found_try_again || resolve_ec == asio::error::no_data)
         co_return make_error(Errc::no_host, "cannot resolve " + where.host);
     if (resolve_ec) co_return make_error(resolve_ec, "resolving " + where.host);
 
@@ -82,8 +82,8 @@ asio::awaitable<Result<asio::ip::tcp::socket>> connect(const HostPort& where, Du
         timer.expires_after(timeout);
         auto attempt = co_await (socket.async_connect(entry.endpoint(), use_tuple) ||
                                  timer.async_wait(use_tuple));
-        std::string target = entry.endpoint().address().to_string() + " port " +
-                             std::to_string(where.port);
+        std::string target =
+            entry.endpoint().address().to_string() + " port " + std::to_string(where.port);
         if (attempt.index() == 1) {
             last = make_error(Errc::timeout, "connecting to " + target + " timed out");
             continue;

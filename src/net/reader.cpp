@@ -32,15 +32,18 @@ asio::awaitable<Result<std::string_view>> Reader::read_line(std::size_t max, Dur
     bool too_long = false;
     for (;;) {
         auto data = buffered();
-        auto newline = std::find(data.begin() + static_cast<std::ptrdiff_t>(scanned), data.end(), '\n');
+        auto newline =
+            std::find(data.begin() + static_cast<std::ptrdiff_t>(scanned), data.end(), '\n');
         if (newline != data.end()) {
             std::size_t length = static_cast<std::size_t>(newline - data.begin());
             begin_ += length + 1;
             if (too_long || length > max + 1)
-                co_return make_error(Errc::line_too_long, "line longer than " + std::to_string(max) + " octets");
+                co_return make_error(Errc::line_too_long,
+                                     "line longer than " + std::to_string(max) + " octets");
             if (length > 0 && data[length - 1] == '\r') --length;
             if (length > max)
-                co_return make_error(Errc::line_too_long, "line longer than " + std::to_string(max) + " octets");
+                co_return make_error(Errc::line_too_long,
+                                     "line longer than " + std::to_string(max) + " octets");
             co_return std::string_view(data.data(), length);
         }
         if (data.size() > max + 1) {

@@ -14,7 +14,7 @@
 namespace odmr::net {
 
 class Reader {
-public:
+  public:
     explicit Reader(Stream& stream, std::size_t capacity = 64 * 1024);
 
     // The next line without its line ending (CRLF, or a bare LF which is
@@ -33,7 +33,7 @@ public:
 
     Stream& stream() { return stream_; }
 
-private:
+  private:
     Stream& stream_;
     std::vector<char> buf_;
     std::size_t begin_ = 0;

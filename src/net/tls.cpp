@@ -39,7 +39,8 @@ Status prepare_client_session(SSL* ssl, const std::string& server_name, bool ver
     X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     int ok = is_literal ? X509_VERIFY_PARAM_set1_ip_asc(param, server_name.c_str())
                         : X509_VERIFY_PARAM_set1_host(param, server_name.c_str(), 0);
-    if (ok != 1) return make_error(Errc::tls, "cannot check the certificate against " + server_name);
+    if (ok != 1)
+        return make_error(Errc::tls, "cannot check the certificate against " + server_name);
     return {};
 }
 

@@ -16,7 +16,7 @@ namespace odmr::net {
 struct TlsPolicy {
     std::string ca_file;  // empty: the system's default trust store
     int min_version = TLS1_2_VERSION;
-    bool used = true;     // false with --tls none: skip loading a trust store nobody reads
+    bool used = true;  // false with --tls none: skip loading a trust store nobody reads
 };
 
 Result<std::unique_ptr<asio::ssl::context>> make_client_context(const TlsPolicy& policy);

@@ -23,7 +23,8 @@ Customer::Customer(net::Reader& reader, const CustomerConfig& config, const Log&
 asio::awaitable<Result<Negotiation>> Customer::negotiate() {
     auto& stream = reader_.stream();
     if (config_.tls == TlsMode::implicit) {
-        if (auto shaken = co_await stream.handshake(config_.server_name, true, config_.command_timeout);
+        if (auto shaken =
+                co_await stream.handshake(config_.server_name, true, config_.command_timeout);
             !shaken)
             co_return shaken.error();
         auto info = stream.tls_info();
@@ -38,9 +39,10 @@ asio::awaitable<Result<Negotiation>> Customer::negotiate() {
 
     if (config_.tls == TlsMode::starttls) {
         if (!capabilities->has("STARTTLS"))
-            co_return make_error(Errc::tls,
-                                 "the provider does not offer STARTTLS; refusing to send credentials "
-                                 "without TLS (use --tls none to allow this)");
+            co_return make_error(
+                Errc::tls,
+                "the provider does not offer STARTTLS; refusing to send credentials "
+                "without TLS (use --tls none to allow this)");
         if (auto secured = co_await starttls(); !secured) co_return secured.error();
         capabilities = co_await ehlo();
         if (!capabilities) co_return capabilities.error();
@@ -80,10 +82,11 @@ asio::awaitable<Status> Customer::starttls() {
 
 asio::awaitable<Status> Customer::authenticate(const smtp::Capabilities& capabilities) {
     if (!capabilities.has("AUTH"))
-        co_return make_error(Errc::auth_unavailable, "the provider offers no authentication (AUTH)");
-    auto name = sasl::choose_mechanism(capabilities.params("AUTH"),
-                                       {config_.auth_preference, reader_.stream().tls_active(),
-                                        config_.allow_plaintext_auth});
+        co_return make_error(Errc::auth_unavailable,
+                             "the provider offers no authentication (AUTH)");
+    auto name = sasl::choose_mechanism(
+        capabilities.params("AUTH"),
+        {config_.auth_preference, reader_.stream().tls_active(), config_.allow_plaintext_auth});
     if (!name) co_return name.error();
     auto mechanism = sasl::make_mechanism(*name, config_.credentials);
     log_.info("authenticating as " + config_.credentials.authcid + " with " + *name);
@@ -130,11 +133,15 @@ asio::awaitable<Result<Negotiation>> Customer::atrn(smtp::Capabilities capabilit
     if (!reply) co_return reply.error();
     Negotiation result{Outcome::no_mail, std::move(capabilities), *reply};
     switch (reply->code) {
-        case 250: result.outcome = Outcome::mail_follows; co_return result;
-        case 453: co_return result;
+        case 250:
+            result.outcome = Outcome::mail_follows;
+            co_return result;
+        case 453:
+            co_return result;
         case 530:
             co_return make_error(Errc::auth_rejected, "ATRN refused: " + reply->summary());
-        default: co_return reply_error(*reply, "ATRN");
+        default:
+            co_return reply_error(*reply, "ATRN");
     }
 }
 

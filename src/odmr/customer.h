@@ -21,13 +21,13 @@ namespace odmr::odmr {
 enum class TlsMode { starttls, implicit, none };
 
 struct CustomerConfig {
-    std::string helo_name;                // our EHLO name
-    std::string server_name;              // the provider's name, for SNI and the certificate check
+    std::string helo_name;    // our EHLO name
+    std::string server_name;  // the provider's name, for SNI and the certificate check
     TlsMode tls = TlsMode::starttls;
     sasl::Credentials credentials;
     std::vector<std::string> auth_preference;  // empty: strongest first
     bool allow_plaintext_auth = false;
-    std::vector<std::string> domains;     // ATRN argument
+    std::vector<std::string> domains;  // ATRN argument
     net::Duration command_timeout = std::chrono::minutes(5);
     net::Duration atrn_timeout = std::chrono::minutes(10);
 };
@@ -41,14 +41,14 @@ struct Negotiation {
 };
 
 class Customer {
-public:
+  public:
     Customer(net::Reader& reader, const CustomerConfig& config, const Log& log);
 
     asio::awaitable<Result<Negotiation>> negotiate();
     // Politely ends a session that did not turn around.
     asio::awaitable<void> quit();
 
-private:
+  private:
     asio::awaitable<Result<smtp::Capabilities>> ehlo();
     asio::awaitable<Status> starttls();
     asio::awaitable<Status> authenticate(const smtp::Capabilities& capabilities);

@@ -7,13 +7,13 @@
 namespace odmr::sasl {
 
 class CramMd5 final : public Mechanism {
-public:
+  public:
     explicit CramMd5(Credentials credentials) : credentials_(std::move(credentials)) {}
     std::string_view name() const override { return "CRAM-MD5"; }
     bool reveals_password() const override { return false; }
     Result<std::string> respond(std::string_view challenge) override;
 
-private:
+  private:
     Credentials credentials_;
     bool answered_ = false;
 };

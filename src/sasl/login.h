@@ -7,13 +7,13 @@
 namespace odmr::sasl {
 
 class Login final : public Mechanism {
-public:
+  public:
     explicit Login(Credentials credentials) : credentials_(std::move(credentials)) {}
     std::string_view name() const override { return "LOGIN"; }
     bool reveals_password() const override { return true; }
     Result<std::string> respond(std::string_view challenge) override;
 
-private:
+  private:
     Credentials credentials_;
     int step_ = 0;
 };

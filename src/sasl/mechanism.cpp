@@ -21,7 +21,8 @@ std::unique_ptr<Mechanism> make_mechanism(std::string_view name, const Credentia
     return nullptr;
 }
 
-Result<std::string> choose_mechanism(const std::vector<std::string>& offered, const Choice& choice) {
+Result<std::string> choose_mechanism(const std::vector<std::string>& offered,
+                                     const Choice& choice) {
     const auto& preference = choice.preference.empty() ? supported_mechanisms() : choice.preference;
     auto is_offered = [&](const std::string& name) {
         return std::any_of(offered.begin(), offered.end(),

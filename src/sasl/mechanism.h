@@ -16,12 +16,12 @@
 namespace odmr::sasl {
 
 struct Credentials {
-    std::string authcid;                // who we authenticate as
-    const Secret* password = nullptr;   // password or token; owned by the caller
+    std::string authcid;               // who we authenticate as
+    const Secret* password = nullptr;  // password or token; owned by the caller
 };
 
 class Mechanism {
-public:
+  public:
     virtual ~Mechanism() = default;
     virtual std::string_view name() const = 0;
     // True when an eavesdropper could recover the password from the exchange.
@@ -38,7 +38,7 @@ std::unique_ptr<Mechanism> make_mechanism(std::string_view name, const Credentia
 struct Choice {
     std::vector<std::string> preference;  // empty: supported_mechanisms()
     bool tls_active = false;
-    bool allow_plaintext = false;         // permit PLAIN/LOGIN without TLS
+    bool allow_plaintext = false;  // permit PLAIN/LOGIN without TLS
 };
 
 // Picks the first mechanism of the preference that the server offers and

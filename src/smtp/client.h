@@ -14,7 +14,7 @@
 namespace odmr::smtp {
 
 class Client {
-public:
+  public:
     Client(net::Reader& reader, const Log& log) : reader_(reader), log_(log) {}
 
     asio::awaitable<Result<Reply>> read_reply(net::Duration timeout);
@@ -27,7 +27,7 @@ public:
 
     net::Reader& reader() { return reader_; }
 
-private:
+  private:
     net::Reader& reader_;
     const Log& log_;
 };

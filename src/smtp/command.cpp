@@ -9,15 +9,29 @@ namespace odmr::smtp {
 namespace {
 
 constexpr std::array<std::pair<std::string_view, Verb>, 14> verbs{{
-    {"HELO", Verb::helo}, {"EHLO", Verb::ehlo}, {"MAIL", Verb::mail}, {"RCPT", Verb::rcpt},
-    {"DATA", Verb::data}, {"BDAT", Verb::bdat}, {"RSET", Verb::rset}, {"NOOP", Verb::noop},
-    {"QUIT", Verb::quit}, {"VRFY", Verb::vrfy}, {"EXPN", Verb::expn}, {"HELP", Verb::help},
-    {"STARTTLS", Verb::starttls}, {"AUTH", Verb::auth},
+    {"HELO", Verb::helo},
+    {"EHLO", Verb::ehlo},
+    {"MAIL", Verb::mail},
+    {"RCPT", Verb::rcpt},
+    {"DATA", Verb::data},
+    {"BDAT", Verb::bdat},
+    {"RSET", Verb::rset},
+    {"NOOP", Verb::noop},
+    {"QUIT", Verb::quit},
+    {"VRFY", Verb::vrfy},
+    {"EXPN", Verb::expn},
+    {"HELP", Verb::help},
+    {"STARTTLS", Verb::starttls},
+    {"AUTH", Verb::auth},
 }};
 
-Error syntax(std::string_view why) { return make_error(Errc::protocol, std::string(why)); }
+Error syntax(std::string_view why) {
+    return make_error(Errc::protocol, std::string(why));
+}
 
-bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+bool is_control(char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+}
 
 // Reads "<...>" honouring quoted strings; returns the inside and advances.
 Result<std::string_view> take_angle_path(std::string_view& rest) {

@@ -10,7 +10,23 @@
 
 namespace odmr::smtp {
 
-enum class Verb { helo, ehlo, mail, rcpt, data, bdat, rset, noop, quit, vrfy, expn, help, starttls, auth, unknown };
+enum class Verb {
+    helo,
+    ehlo,
+    mail,
+    rcpt,
+    data,
+    bdat,
+    rset,
+    noop,
+    quit,
+    vrfy,
+    expn,
+    help,
+    starttls,
+    auth,
+    unknown
+};
 
 struct Command {
     Verb verb = Verb::unknown;

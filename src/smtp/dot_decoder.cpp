@@ -5,7 +5,9 @@
 
 namespace odmr::smtp {
 
-void DotDecoder::reset() { *this = DotDecoder(); }
+void DotDecoder::reset() {
+    *this = DotDecoder();
+}
 
 void DotDecoder::end_line(std::size_t length) {
     longest_ = std::max(longest_, length);

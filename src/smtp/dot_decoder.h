@@ -15,7 +15,7 @@
 namespace odmr::smtp {
 
 class DotDecoder {
-public:
+  public:
     struct Step {
         std::size_t consumed = 0;  // input bytes used; the rest belongs to the next command
         bool done = false;         // the terminating line was seen
@@ -29,7 +29,7 @@ public:
     std::size_t longest_line() const { return longest_; }
     std::size_t bare_newlines() const { return bare_lf_; }
 
-private:
+  private:
     void end_line(std::size_t length);
 
     enum class State { line_start, dot, dot_cr, mid_line };

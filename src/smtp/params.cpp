@@ -8,7 +8,9 @@
 namespace odmr::smtp {
 namespace {
 
-Refusal syntax(std::string text) { return {501, "5.5.4", std::move(text)}; }
+Refusal syntax(std::string text) {
+    return {501, "5.5.4", std::move(text)};
+}
 Refusal unsupported(const std::string& keyword) {
     return {555, "5.5.4", "Unsupported parameter " + keyword};
 }
@@ -57,7 +59,8 @@ bool is_xtext(std::string_view text) {
 }
 
 bool is_ascii(std::string_view text) {
-    return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    return std::all_of(text.begin(), text.end(),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
 bool is_utf8(std::string_view text) {
@@ -104,10 +107,14 @@ std::variant<MailParams, Refusal> check_mail_params(const std::vector<Parameter>
             out.size = parse_number(p.value);
             if (!out.size) return syntax("Bad SIZE parameter");
         } else if (p.keyword == "BODY") {
-            if (text::iequals(p.value, "7BIT")) out.body = BodyType::seven_bit;
-            else if (text::iequals(p.value, "8BITMIME")) out.body = BodyType::eight_bit_mime;
-            else if (text::iequals(p.value, "BINARYMIME")) out.body = BodyType::binary_mime;
-            else return Refusal{501, "5.5.4", "Unsupported BODY type"};
+            if (text::iequals(p.value, "7BIT"))
+                out.body = BodyType::seven_bit;
+            else if (text::iequals(p.value, "8BITMIME"))
+                out.body = BodyType::eight_bit_mime;
+            else if (text::iequals(p.value, "BINARYMIME"))
+                out.body = BodyType::binary_mime;
+            else
+                return Refusal{501, "5.5.4", "Unsupported BODY type"};
         } else if (p.keyword == "SMTPUTF8") {
             if (!p.value.empty()) return syntax("SMTPUTF8 takes no value");
             out.smtputf8 = true;

@@ -19,7 +19,9 @@ std::string Reply::text() const {
     return out;
 }
 
-std::string Reply::summary() const { return std::to_string(code) + " " + text(); }
+std::string Reply::summary() const {
+    return std::to_string(code) + " " + text();
+}
 
 Result<std::optional<Reply>> ReplyParser::feed(std::string_view line) {
     auto bad = [&](const char* why) {
@@ -54,9 +56,8 @@ Capabilities::Capabilities(const Reply& ehlo_reply) {
 }
 
 bool Capabilities::has(std::string_view keyword) const {
-    return std::any_of(lines_.begin(), lines_.end(), [&](const auto& words) {
-        return text::iequals(words[0], keyword);
-    });
+    return std::any_of(lines_.begin(), lines_.end(),
+                       [&](const auto& words) { return text::iequals(words[0], keyword); });
 }
 
 std::vector<std::string> Capabilities::params(std::string_view keyword) const {

@@ -12,6 +12,7 @@ namespace odmr::smtp {
 namespace {
 
 constexpr std::size_t body_chunk = 64 * 1024;
+constexpr std::size_t max_batch = 256;  // messages per group commit
 
 std::string random_id() {
     std::array<unsigned char, 6> bytes{};
@@ -75,6 +76,7 @@ void Server::reply_lines(int code, const std::vector<std::string>& lines) {
 }
 
 asio::awaitable<Status> Server::flush() {
+    co_await settle();
     if (output_.empty()) co_return Status{};
     auto status = co_await reader_.stream().write(output_, time_left(config_.command_timeout));
     output_.clear();
@@ -86,13 +88,15 @@ asio::awaitable<Status> Server::flush() {
     co_return status;
 }
 
-asio::awaitable<Status> Server::error_reply(int code, std::string_view enhanced, std::string_view text) {
+asio::awaitable<Status> Server::error_reply(int code, std::string_view enhanced,
+                                            std::string_view text) {
     reply(code, enhanced, text);
     if (++errors_ < config_.max_errors) co_return Status{};
     co_return co_await hang_up("4.7.0", "Too many errors", Errc::protocol);
 }
 
-asio::awaitable<Status> Server::hang_up(std::string_view enhanced, const std::string& text, Errc why) {
+asio::awaitable<Status> Server::hang_up(std::string_view enhanced, const std::string& text,
+                                        Errc why) {
     reply(421, enhanced, config_.hostname + " " + text + ", closing connection");
     state_ = State::done;
     reset_transaction();
@@ -108,6 +112,21 @@ net::Duration Server::time_left(net::Duration limit) const {
 // ---- the session ---------------------------------------------------------
 
 asio::awaitable<Result<SessionReport>> Server::run() {
+    auto result = co_await serve();
+    if (!staged_.empty()) {
+        // Received in full but never acknowledged: the provider still has
+        // them and will send them again, so keeping them would double them.
+        log_.notice(std::to_string(staged_.size()) +
+                    " received message(s) were not acknowledged and are left with the provider");
+        sink_.withdraw();
+        report_.rejected += staged_.size();
+        staged_.clear();
+        if (result) result = report_;
+    }
+    co_return result;
+}
+
+asio::awaitable<Result<SessionReport>> Server::serve() {
     session_end_ = std::chrono::steady_clock::now() + config_.session_timeout;
     reply(220, "", config_.hostname + " ESMTP odmr-fetch ready");
     while (state_ != State::done) {
@@ -132,14 +151,16 @@ asio::awaitable<Result<SessionReport>> Server::run() {
             const Error& error = line.error();
             if (error.is(Errc::line_too_long)) {
                 ++report_.commands;
-                if (auto s = co_await error_reply(500, "5.5.2", "Line too long"); !s) co_return s.error();
+                if (auto s = co_await error_reply(500, "5.5.2", "Line too long"); !s)
+                    co_return s.error();
                 continue;
             }
             if (error.is(Errc::timeout)) {
                 bool session_over = std::chrono::steady_clock::now() >= session_end_;
-                auto s = co_await hang_up("4.4.2", session_over ? "Session time limit reached"
-                                                                : "Timeout waiting for a command",
-                                          Errc::timeout);
+                auto s = co_await hang_up(
+                    "4.4.2",
+                    session_over ? "Session time limit reached" : "Timeout waiting for a command",
+                    Errc::timeout);
                 co_return s.error();
             }
             // Before any command: a provider that had nothing to send and hung
@@ -151,7 +172,8 @@ asio::awaitable<Result<SessionReport>> Server::run() {
         }
         ++report_.commands;
         log_.wire("S< ", *line);
-        if (auto handled = co_await dispatch(parse_command(*line)); !handled) co_return handled.error();
+        if (auto handled = co_await dispatch(parse_command(*line)); !handled)
+            co_return handled.error();
     }
     if (auto sent = co_await flush(); !sent && !report_.quit) co_return sent.error();
     co_return report_;
@@ -207,7 +229,8 @@ asio::awaitable<Status> Server::on_ehlo(std::string_view argument) {
 }
 
 asio::awaitable<Status> Server::on_mail(std::string_view argument) {
-    if (state_ == State::greeted) co_return co_await error_reply(503, "5.5.1", "Send EHLO or HELO first");
+    if (state_ == State::greeted)
+        co_return co_await error_reply(503, "5.5.1", "Send EHLO or HELO first");
     if (state_ != State::ready) co_return co_await error_reply(503, "5.5.1", "Nested MAIL command");
     auto parsed = parse_path_argument(argument, "FROM:", true);
     if (!parsed) co_return co_await error_reply(501, "5.5.4", "Syntax: MAIL FROM:<address>");
@@ -223,8 +246,9 @@ asio::awaitable<Status> Server::on_mail(std::string_view argument) {
         co_return Status{};
     }
     if (!is_ascii(parsed->address) && (!params.smtputf8 || !is_utf8(parsed->address))) {
-        reply(553, "5.6.7", params.smtputf8 ? "Malformed UTF-8 in address"
-                                            : "Non-ASCII address requires SMTPUTF8");
+        reply(
+            553, "5.6.7",
+            params.smtputf8 ? "Malformed UTF-8 in address" : "Non-ASCII address requires SMTPUTF8");
         co_return Status{};
     }
     reset_transaction();
@@ -252,8 +276,9 @@ asio::awaitable<Status> Server::on_rcpt(std::string_view argument) {
         co_return co_await error_reply(refusal->code, refusal->enhanced, refusal->text);
     }
     if (!is_ascii(parsed->address) && (!mail_.smtputf8 || !is_utf8(parsed->address))) {
-        reply(553, "5.6.7", mail_.smtputf8 ? "Malformed UTF-8 in address"
-                                           : "Non-ASCII address requires SMTPUTF8");
+        reply(
+            553, "5.6.7",
+            mail_.smtputf8 ? "Malformed UTF-8 in address" : "Non-ASCII address requires SMTPUTF8");
         co_return Status{};
     }
     if (!domain_accepted(parsed->address)) {
@@ -263,8 +288,9 @@ asio::awaitable<Status> Server::on_rcpt(std::string_view argument) {
         co_return Status{};
     }
     auto& recipients = envelope_.recipients;
-    bool duplicate = std::any_of(recipients.begin(), recipients.end(),
-                                 [&](const std::string& r) { return text::iequals(r, parsed->address); });
+    bool duplicate = std::any_of(recipients.begin(), recipients.end(), [&](const std::string& r) {
+        return text::iequals(r, parsed->address);
+    });
     if (!duplicate) {
         if (recipients.size() >= config_.max_recipients ||
             (sink_.per_recipient_outcomes() && !recipients.empty())) {
@@ -280,9 +306,11 @@ asio::awaitable<Status> Server::on_rcpt(std::string_view argument) {
 
 asio::awaitable<Status> Server::on_data(std::string_view argument) {
     if (!argument.empty()) co_return co_await error_reply(501, "5.5.4", "DATA takes no argument");
-    if (state_ == State::chunks) co_return co_await error_reply(503, "5.5.1", "DATA during a BDAT transfer");
+    if (state_ == State::chunks)
+        co_return co_await error_reply(503, "5.5.1", "DATA during a BDAT transfer");
     if (state_ == State::mail) co_return co_await error_reply(554, "5.5.1", "No valid recipients");
-    if (state_ != State::rcpt) co_return co_await error_reply(503, "5.5.1", "Need RCPT before DATA");
+    if (state_ != State::rcpt)
+        co_return co_await error_reply(503, "5.5.1", "Need RCPT before DATA");
     if (mail_.body == BodyType::binary_mime)
         co_return co_await error_reply(503, "5.5.1", "BODY=BINARYMIME requires BDAT");
     if (auto started = co_await start_message(); !started) {
@@ -306,10 +334,12 @@ asio::awaitable<Status> Server::on_bdat(std::string_view argument) {
         // Without a size we cannot tell where the chunk ends: never read
         // message data as commands.
         reply(501, "5.5.4", "Syntax: BDAT size [LAST]");
-        co_return co_await hang_up("4.7.0", "Cannot resynchronise after a malformed BDAT", Errc::protocol);
+        co_return co_await hang_up("4.7.0", "Cannot resynchronise after a malformed BDAT",
+                                   Errc::protocol);
     }
     const char* refusal = nullptr;
-    if (state_ == State::greeted || state_ == State::ready) refusal = "Need MAIL and RCPT before BDAT";
+    if (state_ == State::greeted || state_ == State::ready)
+        refusal = "Need MAIL and RCPT before BDAT";
     if (state_ == State::mail) refusal = "No valid recipients";
     if (refusal != nullptr) {
         // RFC 3030: the chunk is read and thrown away, then refused.
@@ -318,7 +348,8 @@ asio::awaitable<Status> Server::on_bdat(std::string_view argument) {
     }
     if (state_ == State::rcpt) {
         if (auto started = co_await start_message(); !started) {
-            if (auto skipped = co_await receive_chunk(args->size, false); !skipped) co_return skipped;
+            if (auto skipped = co_await receive_chunk(args->size, false); !skipped)
+                co_return skipped;
             reply(451, "4.3.0", "Local delivery unavailable, try again later");
             reset_transaction();
             co_return Status{};
@@ -347,7 +378,8 @@ void Server::reset_transaction() {
     body_status_ = {};
     fail_code_ = 0;
     decoder_.reset();
-    if (state_ == State::mail || state_ == State::rcpt || state_ == State::chunks) state_ = State::ready;
+    if (state_ == State::mail || state_ == State::rcpt || state_ == State::chunks)
+        state_ = State::ready;
 }
 
 asio::awaitable<Status> Server::on_rset(std::string_view) {
@@ -389,7 +421,8 @@ asio::awaitable<Status> Server::start_message() {
     envelope_.received = trace_header();
     auto begun = co_await sink_.begin(envelope_);
     if (!begun) {
-        log_.error("message " + envelope_.id + ": cannot start delivery: " + begun.error().message());
+        log_.error("message " + envelope_.id +
+                   ": cannot start delivery: " + begun.error().message());
         co_return begun;
     }
     begun_ = true;
@@ -424,7 +457,8 @@ asio::awaitable<Status> Server::receive_dot_body() {
                 log_.error("message " + envelope_.id + ": " + n.error().message() +
                            " before the end of the message data; it was not delivered");
                 if (n.error().is(Errc::timeout))
-                    co_return co_await hang_up("4.4.2", "Timeout waiting for message data", Errc::timeout);
+                    co_return co_await hang_up("4.4.2", "Timeout waiting for message data",
+                                               Errc::timeout);
                 reset_transaction();
                 co_return make_error(n.error().code, "receiving message " + envelope_.id);
             }
@@ -436,8 +470,9 @@ asio::awaitable<Status> Server::receive_dot_body() {
         if (size_ > config_.max_message_size)
             fail_message(552, "5.3.4", "Message size exceeds fixed limit");
         if (decoder_.longest_line() > config_.max_body_line)
-            fail_message(552, "5.3.4", "Message line longer than " + std::to_string(config_.max_body_line) +
-                                           " octets");
+            fail_message(
+                552, "5.3.4",
+                "Message line longer than " + std::to_string(config_.max_body_line) + " octets");
         if (body_.size() >= body_chunk || step.done) co_await pass_body(step.done);
         if (fail_code_ != 0) body_.clear();
         if (step.done) co_return Status{};
@@ -450,10 +485,12 @@ asio::awaitable<Status> Server::receive_chunk(std::size_t size, bool keep) {
         if (reader_.buffered().empty()) {
             auto n = co_await reader_.fill(time_left(config_.data_timeout));
             if (!n) {
-                log_.error("BDAT chunk: " + n.error().message() + " with " + std::to_string(remaining) +
-                           " of " + std::to_string(size) + " octets missing; the message was not delivered");
+                log_.error("BDAT chunk: " + n.error().message() + " with " +
+                           std::to_string(remaining) + " of " + std::to_string(size) +
+                           " octets missing; the message was not delivered");
                 if (n.error().is(Errc::timeout))
-                    co_return co_await hang_up("4.4.2", "Timeout waiting for message data", Errc::timeout);
+                    co_return co_await hang_up("4.4.2", "Timeout waiting for message data",
+                                               Errc::timeout);
                 reset_transaction();
                 co_return make_error(n.error().code, "receiving a BDAT chunk");
             }
@@ -496,13 +533,49 @@ asio::awaitable<void> Server::finish_message() {
         reset_transaction();
         co_return;
     }
+    Staged staged{envelope_.id, envelope_.sender, envelope_.recipients.size(), size_,
+                  output_.size()};
+    reset_transaction();
+    if (sink_.batches()) {
+        // Durable only at the next sync: the reply is decided then, in its place.
+        staged_.push_back(std::move(staged));
+        if (staged_.size() >= max_batch) co_await flush();
+        co_return;
+    }
+    acknowledge(staged);
+}
+
+void Server::acknowledge(const Staged& message) {
     ++report_.delivered;
     ++unsent_acks_;
-    log_.info("message " + envelope_.id + " from <" + envelope_.sender + "> delivered (" +
-              std::to_string(size_) + " octets, " + std::to_string(envelope_.recipients.size()) +
-              " recipient" + (envelope_.recipients.size() == 1 ? "" : "s") + ")");
-    reply(250, "2.0.0", "OK delivered as " + envelope_.id);
-    reset_transaction();
+    log_.info("message " + message.id + " from <" + message.sender + "> delivered (" +
+              std::to_string(message.size) + " octets, " + std::to_string(message.recipients) +
+              " recipient" + (message.recipients == 1 ? "" : "s") + ")");
+    reply(250, "2.0.0", "OK delivered as " + message.id);
+}
+
+asio::awaitable<void> Server::settle() {
+    if (staged_.empty()) co_return;
+    auto synced = co_await sink_.sync();
+    if (!synced)
+        log_.error("storing " + std::to_string(staged_.size()) +
+                   " message(s): " + synced.error().message());
+    // Each reply goes where the message's 250 would have been, in order.
+    std::string rest = std::move(output_);
+    output_.clear();
+    std::size_t taken = 0;
+    for (const auto& message : staged_) {
+        output_.append(rest, taken, message.offset - taken);
+        taken = message.offset;
+        if (synced) {
+            acknowledge(message);
+        } else {
+            ++report_.rejected;
+            reply(451, "4.3.0", "Local delivery failed, try again later");
+        }
+    }
+    output_.append(rest, taken);
+    staged_.clear();
 }
 
 std::string Server::trace_header() const {
@@ -517,7 +590,8 @@ std::string Server::trace_header() const {
     }
     std::string out = "Received: from " + header_safe(client_name_, false);
     if (!address.empty()) out += " ([" + address + "])";
-    out += "\r\n\tby " + config_.hostname + " (odmr-fetch) with " + protocol + tls + "\r\n\tid " + envelope_.id;
+    out += "\r\n\tby " + config_.hostname + " (odmr-fetch) with " + protocol + tls + "\r\n\tid " +
+           envelope_.id;
     if (envelope_.recipients.size() == 1)
         out += "\r\n\tfor <" + header_safe(envelope_.recipients[0], mail_.smtputf8) + ">";
     out += ";\r\n\t" + rfc5322_date() + "\r\n";

@@ -25,8 +25,8 @@
 namespace odmr::smtp {
 
 struct ServerConfig {
-    std::string hostname;                 // our name in the greeting and trace headers
-    std::vector<std::string> domains;     // recipients must be in one of these
+    std::string hostname;              // our name in the greeting and trace headers
+    std::vector<std::string> domains;  // recipients must be in one of these
     std::size_t max_message_size = 200 * 1024 * 1024;
     std::size_t max_recipients = 1000;    // per transaction
     std::size_t max_errors = 20;          // erroneous commands before we hang up
@@ -40,14 +40,14 @@ struct ServerConfig {
 
 // What happened in one reversed session.
 struct SessionReport {
-    std::size_t delivered = 0;   // messages acknowledged with 250
-    std::size_t rejected = 0;    // messages refused or failed (still the provider's)
-    std::size_t commands = 0;    // commands received
-    bool quit = false;           // the provider said QUIT
+    std::size_t delivered = 0;  // messages acknowledged with 250
+    std::size_t rejected = 0;   // messages refused or failed (still the provider's)
+    std::size_t commands = 0;   // commands received
+    bool quit = false;          // the provider said QUIT
 };
 
 class Server {
-public:
+  public:
     Server(net::Reader& reader, deliver::Sink& sink, const ServerConfig& config, const Log& log);
 
     // Runs the session to its end. An error means a message was cut off or
@@ -56,7 +56,7 @@ public:
     // an error (Exim's "bare QUIT"): commands stays 0.
     asio::awaitable<Result<SessionReport>> run();
 
-private:
+  private:
     enum class State {
         greeted,  // waiting for EHLO/HELO
         ready,    // no transaction
@@ -91,6 +91,18 @@ private:
     asio::awaitable<Status> start_message();
     asio::awaitable<Status> pass_body(bool final);
     asio::awaitable<void> finish_message();
+
+    // A message committed to a batching sink, awaiting its sync (group commit).
+    struct Staged {
+        std::string id;
+        std::string sender;
+        std::size_t recipients = 0;
+        std::size_t size = 0;
+        std::size_t offset = 0;  // where its reply belongs in output_
+    };
+    asio::awaitable<Result<SessionReport>> serve();
+    asio::awaitable<void> settle();  // sync the sink, then place each staged message's reply
+    void acknowledge(const Staged& message);
     void fail_message(int code, std::string_view enhanced, const std::string& why);
 
     std::string trace_header() const;
@@ -116,6 +128,7 @@ private:
     State state_ = State::greeted;
     std::string output_;
     std::size_t unsent_acks_ = 0;  // 250s after message data queued but not yet written
+    std::vector<Staged> staged_;
     std::string client_name_;
     bool esmtp_ = false;
     std::size_t errors_ = 0;
@@ -123,11 +136,11 @@ private:
     // The current transaction.
     deliver::Envelope envelope_;
     MailParams mail_;
-    bool begun_ = false;        // the sink has the message open
-    std::size_t size_ = 0;      // octets of message data so far
-    std::string body_;          // decoded data waiting to go to the sink
-    Status body_status_;        // the first sink or limit failure of this message
-    int fail_code_ = 0;         // the reply for that failure
+    bool begun_ = false;    // the sink has the message open
+    std::size_t size_ = 0;  // octets of message data so far
+    std::string body_;      // decoded data waiting to go to the sink
+    Status body_status_;    // the first sink or limit failure of this message
+    int fail_code_ = 0;     // the reply for that failure
     std::string fail_enhanced_;
     std::string fail_text_;
     DotDecoder decoder_;

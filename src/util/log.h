@@ -11,7 +11,7 @@
 namespace odmr {
 
 class Log {
-public:
+  public:
     explicit Log(int level = 1, std::FILE* out = stderr) : level_(level), out_(out) {}
 
     int level() const { return level_; }
@@ -22,7 +22,7 @@ public:
     // A protocol line; `prefix` says who sent it (e.g. "S< ", "C> ").
     void wire(std::string_view prefix, std::string_view line) const { emit(3, prefix, line); }
 
-private:
+  private:
     void emit(int min_level, std::string_view prefix, std::string_view text) const;
 
     int level_;

@@ -15,21 +15,21 @@ namespace odmr {
 
 // What went wrong, at the level the program reasons about.
 enum class Errc {
-    usage = 1,          // bad command line or option value
-    config,             // bad configuration file or secret source
-    no_host,            // name does not resolve
-    unavailable,        // could not connect / connection refused
-    tls,                // TLS handshake or certificate verification failed
-    timeout,            // a peer took too long
-    connection_lost,    // the peer closed or reset the connection
-    protocol,           // the peer broke the protocol
-    auth_rejected,      // the provider refused our credentials
-    auth_unavailable,   // no usable authentication mechanism
-    temporary,          // 4xx from the provider or a temporary local failure
-    permanent,          // 5xx from the provider
-    line_too_long,      // a line exceeded its bound
-    storage,            // local delivery failed (disk, permissions)
-    software,           // a bug
+    usage = 1,         // bad command line or option value
+    config,            // bad configuration file or secret source
+    no_host,           // name does not resolve
+    unavailable,       // could not connect / connection refused
+    tls,               // TLS handshake or certificate verification failed
+    timeout,           // a peer took too long
+    connection_lost,   // the peer closed or reset the connection
+    protocol,          // the peer broke the protocol
+    auth_rejected,     // the provider refused our credentials
+    auth_unavailable,  // no usable authentication mechanism
+    temporary,         // 4xx from the provider or a temporary local failure
+    permanent,         // 5xx from the provider
+    line_too_long,     // a line exceeded its bound
+    storage,           // local delivery failed (disk, permissions)
+    software,          // a bug
 };
 
 const std::error_category& odmr_category() noexcept;
@@ -43,13 +43,17 @@ struct Error {
     bool is(Errc e) const { return code == make_error_code(e); }
 };
 
-inline Error make_error(Errc e, std::string detail) { return {make_error_code(e), std::move(detail)}; }
-inline Error make_error(std::error_code ec, std::string detail) { return {ec, std::move(detail)}; }
+inline Error make_error(Errc e, std::string detail) {
+    return {make_error_code(e), std::move(detail)};
+}
+inline Error make_error(std::error_code ec, std::string detail) {
+    return {ec, std::move(detail)};
+}
 
 template <class T>
 class [[nodiscard]] Result {
-public:
-    Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(implicit)
+  public:
+    Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT(implicit)
     Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(implicit)
 
     bool ok() const { return v_.index() == 0; }
@@ -62,13 +66,13 @@ public:
     T& operator*() & { return value(); }
     const Error& error() const { return std::get<1>(v_); }
 
-private:
+  private:
     std::variant<T, Error> v_;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : error_(std::move(error)), failed_(true) {}  // NOLINT(implicit)
 
@@ -76,7 +80,7 @@ public:
     explicit operator bool() const { return ok(); }
     const Error& error() const { return error_; }
 
-private:
+  private:
     Error error_;
     bool failed_ = false;
 };

@@ -18,7 +18,9 @@ Secret::Secret(std::string_view value) : size_(value.size()) {
     sodium_mprotect_noaccess(data_);
 }
 
-Secret::~Secret() { release(); }
+Secret::~Secret() {
+    release();
+}
 
 Secret::Secret(Secret&& other) noexcept : data_(other.data_), size_(other.size_) {
     other.data_ = nullptr;
@@ -57,7 +59,8 @@ void wipe(std::string& s) {
 
 Result<Secret> read_secret_file(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return make_error(std::error_code(errno, std::generic_category()), "cannot open " + path);
+    if (fd < 0)
+        return make_error(std::error_code(errno, std::generic_category()), "cannot open " + path);
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);

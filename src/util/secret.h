@@ -12,7 +12,7 @@
 namespace odmr {
 
 class Secret {
-public:
+  public:
     Secret() = default;
     explicit Secret(std::string_view value);
     ~Secret();
@@ -35,7 +35,7 @@ public:
         return use(std::string_view(data_, size_));
     }
 
-private:
+  private:
     void unlock() const;
     void lock() const;
     void release();

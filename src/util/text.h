@@ -7,9 +7,15 @@
 
 namespace odmr::text {
 
-inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
-inline char to_upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
-inline char to_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+inline bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+inline char to_upper(char c) {
+    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c;
+}
+inline char to_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
 
 std::string upper(std::string_view s);
 std::string lower(std::string_view s);

@@ -13,8 +13,8 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,7 +48,8 @@ int commit_loop(const std::string& dir, long count, long size) {
         std::string tmp = dir + "/tmp/" + name;
         int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
         if (fd < 0) die("open tmp");
-        if (::write(fd, data.data(), data.size()) != static_cast<ssize_t>(data.size())) die("write");
+        if (::write(fd, data.data(), data.size()) != static_cast<ssize_t>(data.size()))
+            die("write");
         if (::fsync(fd) != 0) die("fsync");
         if (::close(fd) != 0) die("close");
         if (::rename(tmp.c_str(), (dir + "/new/" + name).c_str()) != 0) die("rename");
@@ -59,7 +60,8 @@ int commit_loop(const std::string& dir, long count, long size) {
     ::getrusage(RUSAGE_SELF, &usage);
     double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                  static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-    std::printf("%.1f %.1f\n", static_cast<double>(count) / seconds, cpu / static_cast<double>(count) * 1e6);
+    std::printf("%.1f %.1f\n", static_cast<double>(count) / seconds,
+                cpu / static_cast<double>(count) * 1e6);
     ::close(new_dir);
     return 0;
 }
@@ -75,11 +77,13 @@ int loopback(long long bytes) {
     ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
     std::thread writer([&] {
         int out = ::socket(AF_INET, SOCK_STREAM, 0);
-        if (::connect(out, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) die("connect");
+        if (::connect(out, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
+            die("connect");
         std::vector<char> block(256 * 1024, 'x');
         long long left = bytes;
         while (left > 0) {
-            ssize_t n = ::write(out, block.data(), static_cast<std::size_t>(std::min<long long>(left, block.size())));
+            ssize_t n = ::write(out, block.data(),
+                                static_cast<std::size_t>(std::min<long long>(left, block.size())));
             if (n <= 0) die("write");
             left -= n;
         }
@@ -115,9 +119,12 @@ int measure(const char* out, char** argv) {
     double wall = std::chrono::duration<double>(Clock::now() - start).count();
     std::FILE* f = std::fopen(out, "w");
     if (f == nullptr) die(out);
-    std::fprintf(f, "%d %.6f %.6f %.6f %ld\n", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-                 wall, static_cast<double>(usage.ru_utime.tv_sec) + static_cast<double>(usage.ru_utime.tv_usec) / 1e6,
-                 static_cast<double>(usage.ru_stime.tv_sec) + static_cast<double>(usage.ru_stime.tv_usec) / 1e6,
+    std::fprintf(f, "%d %.6f %.6f %.6f %ld\n",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), wall,
+                 static_cast<double>(usage.ru_utime.tv_sec) +
+                     static_cast<double>(usage.ru_utime.tv_usec) / 1e6,
+                 static_cast<double>(usage.ru_stime.tv_sec) +
+                     static_cast<double>(usage.ru_stime.tv_usec) / 1e6,
                  usage.ru_maxrss);
     std::fclose(f);
     return 0;
@@ -127,9 +134,12 @@ int measure(const char* out, char** argv) {
 
 int main(int argc, char** argv) {
     std::string what = argc > 1 ? argv[1] : "";
-    if (what == "commit-loop" && argc == 5) return commit_loop(argv[2], std::atol(argv[3]), std::atol(argv[4]));
+    if (what == "commit-loop" && argc == 5)
+        return commit_loop(argv[2], std::atol(argv[3]), std::atol(argv[4]));
     if (what == "loopback" && argc == 3) return loopback(std::atoll(argv[2]));
     if (what == "measure" && argc >= 4) return measure(argv[2], argv + 3);
-    std::fprintf(stderr, "usage: bench_tools commit-loop DIR COUNT SIZE | loopback BYTES | measure OUT COMMAND...\n");
+    std::fprintf(stderr,
+                 "usage: bench_tools commit-loop DIR COUNT SIZE | loopback BYTES | measure OUT "
+                 "COMMAND...\n");
     return 64;
 }

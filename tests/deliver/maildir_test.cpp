@@ -76,6 +76,7 @@ std::string deliver_message(MaildirSink& sink, const fs::path& maildir,
     must(test::run(sink.begin(envelope())));
     for (auto chunk : chunks) must(test::run(sink.write(bytes(chunk))));
     must(test::run(sink.commit()));
+    must(test::run(sink.sync()));
     auto after = files_in(maildir / "new");
     REQUIRE(after.size() == before.size() + 1);
     for (const auto& file : after) {
@@ -144,6 +145,7 @@ TEST_CASE("the null sender is stored as Return-Path: <>") {
     must(test::run(sink.begin(e)));
     must(test::run(sink.write(bytes("x\r\n"))));
     must(test::run(sink.commit()));
+    must(test::run(sink.sync()));
     auto files = files_in(maildir / "new");
     REQUIRE(files.size() == 1);
     CHECK(contents(files[0]).starts_with("Return-Path: <>\n"));
@@ -286,4 +288,31 @@ TEST_CASE("stored files are readable by their owner only") {
     struct stat st {};
     REQUIRE(::stat(files[0].c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("group commit: committed messages reach new/ only at sync(), all together") {
+    TempDir dir;
+    MaildirSink sink(dir.path.string(), "host", quiet);
+    for (int i = 0; i < 3; ++i) {
+        must(test::run(sink.begin(envelope())));
+        must(test::run(sink.write(bytes("Subject: x\r\n\r\nbody\r\n"))));
+        must(test::run(sink.commit()));
+    }
+    CHECK(files_in(dir.path / "new").empty());
+    CHECK(files_in(dir.path / "tmp").size() == 3);
+    must(test::run(sink.sync()));
+    CHECK(files_in(dir.path / "new").size() == 3);
+    CHECK(files_in(dir.path / "tmp").empty());
+}
+
+TEST_CASE("group commit: withdraw() throws staged messages away") {
+    TempDir dir;
+    MaildirSink sink(dir.path.string(), "host", quiet);
+    must(test::run(sink.begin(envelope())));
+    must(test::run(sink.write(bytes("Subject: x\r\n\r\nbody\r\n"))));
+    must(test::run(sink.commit()));
+    sink.withdraw();
+    must(test::run(sink.sync()));
+    CHECK(files_in(dir.path / "new").empty());
+    CHECK(files_in(dir.path / "tmp").empty());
 }

@@ -22,7 +22,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (!allow_null && parsed->address.empty()) std::abort();
             if (!parsed->address.empty() && domain_of(parsed->address).empty()) std::abort();
             auto mail = check_mail_params(parsed->params);
-            if (auto* params = std::get_if<MailParams>(&mail); params && params->size && parsed->params.empty())
+            if (auto* params = std::get_if<MailParams>(&mail);
+                params && params->size && parsed->params.empty())
                 std::abort();
             (void)check_rcpt_params(parsed->params);
         }

@@ -28,10 +28,16 @@ class RecordingSink final : public deliver::Sink {
     bool fail_write = false;
     std::optional<Errc> fail_commit;
     bool per_recipient = false;
+    bool batching = false;  // group commit: commit() stages, sync() makes durable
+    std::optional<Errc> fail_sync;
 
     std::vector<deliver::Envelope> begun;
-    std::vector<std::string> delivered;  // bodies of committed messages
+    std::vector<std::string>
+        delivered;  // bodies of committed (and, when batching, synced) messages
+    std::vector<std::string> staged;
     int aborts = 0;
+    int syncs = 0;
+    int withdrawals = 0;
 
     asio::awaitable<Status> begin(const deliver::Envelope& envelope) override {
         if (fail_begin) co_return make_error(Errc::storage, "begin refused by the test");
@@ -46,7 +52,7 @@ class RecordingSink final : public deliver::Sink {
     }
     asio::awaitable<Status> commit() override {
         if (fail_commit) co_return make_error(*fail_commit, "commit refused by the test");
-        delivered.push_back(std::move(current_));
+        (batching ? staged : delivered).push_back(std::move(current_));
         current_.clear();
         co_return Status{};
     }
@@ -55,6 +61,21 @@ class RecordingSink final : public deliver::Sink {
         current_.clear();
     }
     bool per_recipient_outcomes() const override { return per_recipient; }
+    bool batches() const override { return batching; }
+    asio::awaitable<Status> sync() override {
+        ++syncs;
+        if (fail_sync) {
+            staged.clear();
+            co_return make_error(*fail_sync, "sync refused by the test");
+        }
+        for (auto& body : staged) delivered.push_back(std::move(body));
+        staged.clear();
+        co_return Status{};
+    }
+    void withdraw() override {
+        withdrawals += static_cast<int>(staged.size());
+        staged.clear();
+    }
 
   private:
     std::string current_;
@@ -693,4 +714,41 @@ TEST_CASE("a hostile EHLO name cannot break the Received header") {
                             sink, config());
     REQUIRE(sink.begun.size() == 1);
     CHECK(sink.begun[0].received.starts_with("Received: from a?b??c? ([127.0.0.1])\r\n"));
+}
+
+// ---- group commit ---------------------------------------------------------
+
+TEST_CASE("pipelined BDAT messages share one sync and each gets its 250 after it") {
+    RecordingSink sink;
+    sink.batching = true;
+    std::string one = mail + rcpt + "BDAT 3 LAST\r\nabc";
+    auto session = converse(ehlo + one + one + one + quit, sink, config());
+    CHECK(sink.syncs == 1);
+    CHECK(sink.delivered.size() == 3);
+    CHECK(session.report().delivered == 3);
+    CHECK(session.codes() ==
+          std::vector<int>{220, 250, 250, 250, 250, 250, 250, 250, 250, 250, 250, 221});
+}
+
+TEST_CASE("a failed group sync answers 451 for every message of the batch, in place") {
+    RecordingSink sink;
+    sink.batching = true;
+    sink.fail_sync = Errc::storage;
+    std::string one = mail + rcpt + "BDAT 3 LAST\r\nabc";
+    auto session = converse(ehlo + one + one + quit, sink, config());
+    CHECK(sink.delivered.empty());
+    CHECK(session.report().delivered == 0);
+    CHECK(session.report().rejected == 2);
+    CHECK(session.codes() == std::vector<int>{220, 250, 250, 250, 451, 250, 250, 451, 221});
+}
+
+TEST_CASE("messages staged but never acknowledged are withdrawn when the connection drops") {
+    RecordingSink sink;
+    sink.batching = true;
+    auto session =
+        converse(ehlo + mail + rcpt + "BDAT 3 LAST\r\nabc" + mail + rcpt + "BDAT 10 LAST\r\nabc",
+                 sink, config());
+    CHECK(sink.delivered.empty());
+    CHECK(sink.withdrawals == 1);
+    CHECK_FALSE(session.has_line_starting("250 2.0.0 OK delivered"));
 }
