@@ -100,6 +100,27 @@ class Bench:
         return {"wall": usage.wall, "cpu": usage.cpu, "user": usage.user, "sys": usage.system,
                 "rss_mb": usage.maxrss_kib / 1024, "count": count, "bytes": count * size}
 
+    def instructions(self, count: int) -> int:
+        """User-space instructions odmr-fetch executes for a plain DATA session of `count`
+        4 KiB messages, counted by callgrind (repeatable, unlike CPU time on a busy VM)."""
+        run = pathlib.Path(tempfile.mkdtemp(dir=self.work))
+        provider = subprocess.Popen([sys.executable, str(HERE / "fast_provider.py"), "--port-file",
+                                     str(run / "port"), "--result", str(run / "r.json"), "--count",
+                                     str(count), "--size", "4096"])
+        try:
+            port = wait_for(run / "port")
+            out = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={run / 'cg'}",
+                                  str(self.binary), "-q", "--host", f"localhost:{port}", "--tls", "none",
+                                  "--allow-plaintext-auth", "--password-file", str(self.password),
+                                  "--max-sessions", "1", "--deliver", f"maildir:{run / 'M'}", "example.org"],
+                                 capture_output=True, text=True).stderr
+            provider.wait(timeout=120)
+        finally:
+            if provider.poll() is None:
+                provider.kill()
+        shutil.rmtree(run, ignore_errors=True)
+        return int(re.search(r"Collected : (\d+)", out).group(1))
+
     def commit_loop(self, count: int, size: int):
         """(commits per second, CPU microseconds per commit) of the minimal durable loop."""
         target = pathlib.Path(tempfile.mkdtemp(dir=self.work))
@@ -163,15 +184,24 @@ def main() -> int:
 
     rows = []
 
-    def scenario(name, mode, count, size, tls, runs=args.runs, **kw):
-        results = [bench.fetch(mode, count, size, tls, **kw) for _ in range(runs)]
+    def scenario(name, mode, count, size, tls, runs=args.runs, paired_loop=None, **kw):
+        # With paired_loop=(count, size), each run is preceded by the durable-commit
+        # loop, and the ratio is taken per pair: the disk's speed drifts on a busy VM.
+        results, ratios = [], []
+        for _ in range(runs):
+            loop_rate = bench.commit_loop(*paired_loop)[0] if paired_loop else None
+            result = bench.fetch(mode, count, size, tls, **kw)
+            results.append(result)
+            if loop_rate:
+                ratios.append(count / result["wall"] / loop_rate)
         wall = median([r["wall"] for r in results])
         cpu = median([r["cpu"] for r in results])
         row = {"name": name, "count": count, "size": size, "wall": wall, "cpu": cpu,
                "user": median([r["user"] for r in results]), "sys": median([r["sys"] for r in results]),
                "rss": max(r["rss_mb"] for r in results), "msgs_s": count / wall if count else 0,
                "mb_s": count * size / wall / 1e6, "us_msg": cpu / count * 1e6 if count else cpu * 1e6,
-               "s_gb": cpu / (count * size / 1e9) if count else 0}
+               "s_gb": cpu / (count * size / 1e9) if count else 0,
+               "ratio": median(ratios) if ratios else None}
         rows.append(row)
         print(f"  {name}: {row['msgs_s']:.0f} msg/s, {row['mb_s']:.1f} MB/s, "
               f"{row['us_msg']:.0f} us CPU/msg, peak RSS {row['rss']:.1f} MiB", file=sys.stderr)
@@ -184,18 +214,27 @@ def main() -> int:
     commit_100k = median([bench.commit_loop(100 if not args.quick else 30, 100 * 1024)[0]
                           for _ in range(args.runs)])
     raw_loopback = median([bench.loopback(2 << 30) for _ in range(args.runs)])
+    disk_large = median([bench.commit_loop(1, large)[0] for _ in range(args.runs)]) * large / 1e6
     aes128 = openssl_speed("aes-128-gcm")
     aes256 = openssl_speed("aes-256-gcm")
     s_client = median([bench.s_client_cpu() for _ in range(max(args.runs, 5))])
 
     print("running odmr-fetch...", file=sys.stderr)
-    data_4k = scenario(f"{small} x 4 KiB, DATA, Maildir", "data", small, 4096, False)
-    bdat_4k = scenario(f"{small} x 4 KiB, BDAT pipelined, Maildir", "bdat", small, 4096, False)
-    data_100k = scenario(f"{medium} x 100 KiB, DATA, Maildir", "data", medium, 100 * 1024, False)
+    loop_small = (300 if not args.quick else 100, 4096)
+    data_4k = scenario(f"{small} x 4 KiB, DATA, Maildir", "data", small, 4096, False, paired_loop=loop_small)
+    bdat_4k = scenario(f"{small} x 4 KiB, BDAT pipelined, Maildir", "bdat", small, 4096, False,
+                       paired_loop=loop_small)
+    data_100k = scenario(f"{medium} x 100 KiB, DATA, Maildir", "data", medium, 100 * 1024, False,
+                         paired_loop=(100 if not args.quick else 30, 100 * 1024))
     big_plain = scenario(f"1 x {large >> 20} MiB, DATA, plain", "data", 1, large, False)
     big_bdat = scenario(f"1 x {large >> 20} MiB, BDAT, plain", "bdat", 1, large, False)
     big_tls = scenario(f"1 x {large >> 20} MiB, BDAT, TLS", "bdat", 1, large, True)
     no_mail = scenario("no mail (TLS, AUTH, ATRN -> 453)", "data", 0, 0, True, runs=max(args.runs, 5))
+    per_message_ir = None
+    if shutil.which("valgrind"):
+        print("counting instructions with callgrind...", file=sys.stderr)
+        n = 200
+        per_message_ir = (bench.instructions(n) - bench.instructions(0)) / n
 
     print(f"# odmr-fetch benchmark\n")
     print(f"Machine: {os.cpu_count()} cores, {os.uname().release}; medians of {args.runs} runs.\n")
@@ -205,6 +244,7 @@ def main() -> int:
     print(f"| its CPU per commit (the system calls' own cost) | {commit_4k_cpu:.0f} µs |")
     print(f"| Maildir durable-commit loop, 100 KiB | {commit_100k:.0f} msg/s |")
     print(f"| raw loopback TCP copy | {raw_loopback:.0f} MB/s |")
+    print(f"| one {large >> 20} MiB file written durably into the Maildir (same loop) | {disk_large:.0f} MB/s |")
     print(f"| `openssl speed -evp aes-128-gcm` (16 KiB) | {aes128:.0f} MB/s |")
     print(f"| `openssl speed -evp aes-256-gcm` (16 KiB) | {aes256:.0f} MB/s |")
     print(f"| `openssl s_client` EHLO + STARTTLS + handshake, CPU | {s_client * 1e3:.1f} ms |\n")
@@ -218,16 +258,23 @@ def main() -> int:
     tls_gb_openssl = 1e3 / aes256  # seconds per GB for OpenSSL's AES-256-GCM (the negotiated cipher)
     print("\n## Ratios against the targets\n")
     print("| target | measured | goal |\n| --- | ---: | ---: |")
-    print(f"| small messages (DATA) / durable-commit loop | {data_4k['msgs_s'] / commit_4k:.2f} | ≥ 0.9 |")
-    print(f"| small messages (BDAT pipelined) / durable-commit loop | {bdat_4k['msgs_s'] / commit_4k:.2f} | ≥ 3 |")
-    print(f"| 100 KiB messages / durable-commit loop (100 KiB) | {data_100k['msgs_s'] / commit_100k:.2f} | ≥ 0.9 |")
-    print(f"| CPU per 4 KiB message (DATA) beyond the commit loop's own system calls | "
+    print("| small messages (DATA) / durable-commit loop (median of paired runs) | "
+          f"{data_4k['ratio']:.2f} | ≥ 0.9 |")
+    print("| small messages (BDAT pipelined, group commit) / durable-commit loop (paired) | "
+          f"{bdat_4k['ratio']:.2f} | ≥ 3 |")
+    print(f"| 100 KiB messages / durable-commit loop, 100 KiB (paired) | {data_100k['ratio']:.2f} | ≥ 0.9 |")
+    if per_message_ir is not None:
+        print(f"| user-space instructions per 4 KiB message (callgrind; at 3 per ns ≈ µs/3000) | "
+              f"{per_message_ir:,.0f} (≈ {per_message_ir / 3000:.0f} µs) | ≤ 30 µs |")
+    print(f"| CPU per 4 KiB message (DATA) beyond the commit loop's own system calls (rusage) | "
           f"{data_4k['us_msg'] - commit_4k_cpu:.0f} µs | ≤ 30 µs |")
-    print(f"| CPU per 4 KiB message (BDAT pipelined) beyond the commit loop's | "
+    print(f"| CPU per 4 KiB message (BDAT pipelined) beyond the commit loop's (rusage) | "
           f"{bdat_4k['us_msg'] - commit_4k_cpu:.0f} µs | ≤ 30 µs |")
     print(f"| peak RSS, {large >> 20} MiB message | {max(big_plain['rss'], big_bdat['rss'], big_tls['rss']):.1f} MiB | ≤ 16 MiB |")
     print(f"| large plain (BDAT) throughput / raw loopback | {big_bdat['mb_s'] / raw_loopback:.2f} | ≥ 0.5 |")
     print(f"| large plain (DATA) throughput / raw loopback | {big_plain['mb_s'] / raw_loopback:.2f} | ≥ 0.5 |")
+    print(f"| large plain (BDAT) throughput / the disk's durable large write | "
+          f"{big_bdat['mb_s'] / disk_large:.2f} | (the real bound) |")
     print(f"| TLS CPU per GB / OpenSSL AES-256-GCM per GB | {big_tls['s_gb'] / tls_gb_openssl:.2f} | ≤ 2 |")
     print(f"| no-mail session CPU / s_client handshake CPU | {no_mail['cpu'] / s_client:.2f} | ≤ 1.2 |")
     shutil.rmtree(work, ignore_errors=True)
