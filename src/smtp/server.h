@@ -92,6 +92,7 @@ private:
     asio::awaitable<Status> pass_body(bool final);
     asio::awaitable<void> finish_message();
     void fail_message(int code, std::string_view enhanced, const std::string& why);
+    void refuse_delivery(const Error& error, std::string_view generic);
 
     std::string trace_header() const;
     bool domain_accepted(std::string_view address) const;
