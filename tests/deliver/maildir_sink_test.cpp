@@ -1,3 +1,4 @@
+#include "deliver/maildir_sink.h"
 #include "deliver/maildir.h"
 
 #include <doctest/doctest.h>
@@ -63,6 +64,7 @@ Envelope envelope() {
 
 const std::string stored_head =
     "Return-Path: <sender@origin.test>\n"
+    "Delivered-To: alice@example.org\n"
     "Received: from provider.test\n\tby customer.test; Sun, 1 Mar 2026 10:00:00 +0000\n";
 
 void must(Status status) {
@@ -127,7 +129,7 @@ TEST_CASE("a committed message is in new/ and nothing is left in tmp/") {
     CHECK(files_in(maildir / "cur").empty());
 }
 
-TEST_CASE("the stored message is Return-Path, Received, then the body with LF line ends") {
+TEST_CASE("the stored message is Return-Path, Delivered-To, Received, then the body with LF line ends") {
     TempDir dir;
     auto maildir = dir.path / "Maildir";
     MaildirSink sink(maildir.string(), "customer.test", quiet);

@@ -1,0 +1,189 @@
+#include "deliver/maildir_sink.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "deliver/maildir.h"
+#include "deliver/placeholders.h"
+
+namespace odmr::deliver {
+namespace {
+
+constexpr std::size_t write_size = 64 * 1024;
+
+Error storage_error(int error_number, const std::string& what) {
+    return make_error(Errc::storage, what + ": " + std::strerror(error_number));
+}
+
+UniqueFd create_exclusive(const std::string& path) {
+    return UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+}
+
+std::string lf_only(std::string_view crlf) {
+    std::string out;
+    LfConverter converter;
+    converter.convert(crlf, out);
+    converter.finish(out);
+    return out;
+}
+
+}  // namespace
+
+MaildirSink::MaildirSink(std::string pattern, std::string hostname, const Log& log)
+    : pattern_(std::move(pattern)), namer_(std::move(hostname)), log_(log) {}
+
+MaildirSink::~MaildirSink() { abort(); }
+
+Status MaildirSink::fail(Error error) {
+    abort();
+    return error;
+}
+
+Status MaildirSink::prepare(const std::string& maildir) {
+    if (ready_.contains(maildir)) return {};
+    if (auto made = ensure_maildir(maildir); !made) return made;
+    clean_stale_tmp(maildir, stale_tmp_age, log_);
+    ready_.insert(maildir);
+    return {};
+}
+
+std::string MaildirSink::head(const Copy& copy) const {
+    std::string out = "Return-Path: <" + sender_ + ">\n";
+    for (const auto& recipient : copy.recipients) out += "Delivered-To: " + recipient + "\n";
+    return out + received_;
+}
+
+asio::awaitable<Status> MaildirSink::begin(const Envelope& envelope) {
+    abort();
+    sender_ = envelope.sender;
+    received_ = lf_only(envelope.received);
+    for (const auto& recipient : envelope.recipients) {
+        std::string maildir = expand_path(pattern_, address_fields(envelope.sender, recipient));
+        auto same = std::find_if(copies_.begin(), copies_.end(),
+                                 [&](const Copy& c) { return c.maildir == maildir; });
+        if (same == copies_.end()) copies_.push_back({maildir, {recipient}, {}, {}});
+        else same->recipients.push_back(recipient);
+    }
+    if (copies_.empty()) co_return make_error(Errc::software, "Maildir delivery without recipients");
+    for (const auto& copy : copies_) {
+        if (auto ready = prepare(copy.maildir); !ready) co_return fail(ready.error());
+    }
+    Copy& first = copies_.front();
+    std::string tmp = first.maildir + "/tmp/" + namer_.next();
+    first_ = create_exclusive(tmp);
+    if (!first_.valid()) {
+        int e = errno;
+        ready_.erase(first.maildir);  // the Maildir may have gone; look again next time
+        co_return fail(storage_error(e, "cannot create " + tmp));
+    }
+    first.tmp = tmp;
+    buffer_ = head(first);
+    body_offset_ = buffer_.size();
+    body_size_ = 0;
+    lf_.reset();
+    co_return Status{};
+}
+
+asio::awaitable<Status> MaildirSink::write(std::span<const char> bytes) {
+    if (!first_.valid()) co_return make_error(Errc::software, "Maildir write without begin");
+    std::size_t before = buffer_.size();
+    lf_.convert(bytes, buffer_);
+    body_size_ += buffer_.size() - before;
+    if (buffer_.size() >= write_size) co_return flush_buffer();
+    co_return Status{};
+}
+
+Status MaildirSink::flush_buffer() {
+    auto written = write_all(first_.get(), buffer_, copies_.front().tmp);
+    buffer_.clear();
+    if (!written) return fail(written.error());
+    return {};
+}
+
+// Another Maildir's own file: its header block, then the body of the first.
+Status MaildirSink::write_copy(Copy& copy) {
+    copy.tmp = copy.maildir + "/tmp/" + namer_.next();
+    UniqueFd file = create_exclusive(copy.tmp);
+    if (!file.valid()) {
+        int e = errno;
+        std::string path = std::exchange(copy.tmp, {});
+        ready_.erase(copy.maildir);
+        return storage_error(e, "cannot create " + path);
+    }
+    if (auto w = write_all(file.get(), head(copy), copy.tmp); !w) return w;
+    if (auto c = copy_range(first_.get(), static_cast<off_t>(body_offset_), body_size_, file.get(), copy.tmp); !c)
+        return c;
+    if (::fsync(file.get()) != 0) return storage_error(errno, "cannot fsync " + copy.tmp);
+    if (file.close() != 0) return storage_error(errno, "cannot close " + copy.tmp);
+    return {};
+}
+
+asio::awaitable<Status> MaildirSink::commit() {
+    if (!first_.valid()) co_return make_error(Errc::software, "Maildir commit without begin");
+    std::size_t before = buffer_.size();
+    lf_.finish(buffer_);
+    body_size_ += buffer_.size() - before;
+    if (auto flushed = flush_buffer(); !flushed) co_return flushed;
+    const std::string& first_tmp = copies_.front().tmp;
+    if (::fsync(first_.get()) != 0) co_return fail(storage_error(errno, "cannot fsync " + first_tmp));
+    for (std::size_t i = 1; i < copies_.size(); ++i) {
+        if (auto copied = write_copy(copies_[i]); !copied) co_return fail(copied.error());
+    }
+    if (first_.close() != 0) co_return fail(storage_error(errno, "cannot close " + first_tmp));
+    if (auto published = publish_all(); !published) co_return fail(published.error());
+    for (auto& copy : copies_) ::unlink(copy.tmp.c_str());
+    copies_.clear();
+    co_return Status{};
+}
+
+// Links every copy into new/, then fsyncs each new/ once. On any failure
+// the links already made are removed again (a retry must not double them).
+Status MaildirSink::publish_all() {
+    for (auto& copy : copies_) {
+        std::string name = copy.tmp.substr(copy.tmp.rfind('/') + 1);
+        std::string target = copy.maildir + "/new/" + name;
+        // link(2) never replaces an existing file, unlike rename(2).
+        if (::link(copy.tmp.c_str(), target.c_str()) != 0) {
+            int e = errno;
+            bool no_links = e == EPERM || e == ENOSYS || e == EOPNOTSUPP;
+            // A file system without hard links: the unique name makes rename safe.
+            if (!no_links || ::rename(copy.tmp.c_str(), target.c_str()) != 0) {
+                unpublish_all();
+                return storage_error(no_links ? errno : e, "cannot move the message into " + copy.maildir + "/new");
+            }
+        }
+        copy.published = target;
+    }
+    for (const auto& copy : copies_) {
+        if (auto synced = fsync_directory(copy.maildir + "/new"); !synced) {
+            // In new/ but maybe not on disk: the provider must keep the message.
+            unpublish_all();
+            return synced;
+        }
+    }
+    return {};
+}
+
+void MaildirSink::unpublish_all() {
+    for (auto& copy : copies_) {
+        if (copy.published.empty()) continue;
+        ::unlink(copy.published.c_str());
+        copy.published.clear();
+    }
+}
+
+void MaildirSink::abort() {
+    first_.reset();
+    unpublish_all();
+    for (const auto& copy : copies_) {
+        if (!copy.tmp.empty()) ::unlink(copy.tmp.c_str());
+    }
+    copies_.clear();
+    buffer_.clear();
+    lf_.reset();
+}
+
+}  // namespace odmr::deliver
