@@ -46,7 +46,7 @@ Status make_directories(const std::string& path) {
 }
 
 std::time_t last_touched(const struct stat& st) {
-    return std::max({st.st_atime, st.st_mtime, st.st_ctime});
+    return std::max(st.st_atime, st.st_mtime);
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ inline constexpr std::chrono::hours stale_tmp_age{36};
 // Creates `path` (and missing parents) with cur/, new/ and tmp/, mode 0700.
 Status ensure_maildir(const std::string& path);
 
-// Unlinks the regular files in path/tmp not accessed, modified or changed
+// Unlinks the regular files in path/tmp neither read nor written
 // for `max_age`. Returns how many were removed; failures are only logged.
 std::size_t clean_stale_tmp(const std::string& path, std::chrono::seconds max_age, const Log& log);
 

@@ -19,7 +19,8 @@ Error storage_error(int error_number, const std::string& what) {
 }
 
 UniqueFd create_exclusive(const std::string& path) {
-    return UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    // Read and write: the first copy is read back for the others.
+    return UniqueFd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
 }
 
 std::string lf_only(std::string_view crlf) {

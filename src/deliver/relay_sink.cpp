@@ -173,7 +173,10 @@ asio::awaitable<Status> RelaySink::transaction(const Envelope& envelope, bool& s
     std::array<std::string, 3> lines{mail, rcpt, "DATA"};
     std::array<const char*, 3> steps{"MAIL", "RCPT", "DATA"};
     for (std::size_t i = 0; i < lines.size(); ++i) {
-        auto answer = pipelining ? co_await reply() : co_await c.client.command(lines[i], config_.timeout);
+        // (No co_await inside ?: — GCC 12 destroys the result twice.)
+        Result<smtp::Reply> answer = make_error(Errc::software, "no reply");
+        if (pipelining) answer = co_await reply();
+        else answer = co_await c.client.command(lines[i], config_.timeout);
         if (!answer) {
             stale = i == 0 && c.used && answer.error().is(Errc::connection_lost);
             drop();
@@ -209,6 +212,7 @@ asio::awaitable<Status> RelaySink::transaction(const Envelope& envelope, bool& s
     in_data_ = true;
     encoder_.reset();
     buffer_.clear();
+    encoder_.encode(envelope.received, buffer_);  // our trace field goes first
     co_return Status{};
 }
 

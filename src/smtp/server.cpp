@@ -403,6 +403,7 @@ asio::awaitable<Status> Server::start_message() {
 // The sink's failure as our reply: the local peer's own words when it has
 // them and they agree with the error's permanence, else a generic reply.
 void Server::refuse_delivery(const Error& error, std::string_view generic) {
+    ++report_.rejected;
     bool permanent = error.is(Errc::permanent);
     const deliver::PeerReply* peer = sink_.failure_reply();
     if (peer != nullptr && peer->code / 100 == (permanent ? 5 : 4))
@@ -504,7 +505,6 @@ asio::awaitable<void> Server::finish_message() {
     begun_ = false;
     if (!committed) {
         sink_.abort();
-        ++report_.rejected;
         log_.error("message " + envelope_.id + ": " + committed.error().message());
         refuse_delivery(committed.error(), "Local delivery failed, try again later");
         reset_transaction();
