@@ -31,7 +31,8 @@ std::string local_host_name() {
 namespace {
 
 constexpr std::string_view delivery_kinds =
-    "maildir:PATH, mda:COMMAND [ARGS...], mda:sendmail, lmtp:HOST:PORT, lmtp:unix:/PATH, smtp:HOST:PORT, "
+    "maildir:PATH, mda:COMMAND [ARGS...], mda:sendmail, lmtp:HOST:PORT, lmtp:unix:/PATH, "
+    "smtp:HOST:PORT, "
     "smtp:unix:/PATH, handoff:tcp:HOST:PORT, handoff:unix:/PATH or handoff:exec:COMMAND [ARGS...]";
 
 Result<std::vector<std::string>> parse_program(const std::string& text, bool placeholders) {
@@ -40,7 +41,9 @@ Result<std::vector<std::string>> parse_program(const std::string& text, bool pla
     (*argv)[0] = expand_home((*argv)[0]);
     for (const auto& arg : *argv) {
         if (!placeholders) continue;
-        if (auto checked = deliver::check_placeholders(arg, {"sender", "recipient", "local", "domain"}); !checked)
+        if (auto checked =
+                deliver::check_placeholders(arg, {"sender", "recipient", "local", "domain"});
+            !checked)
             return make_error(Errc::usage, "--deliver: " + checked.error().detail);
     }
     return argv;
@@ -55,7 +58,8 @@ Result<DeliverySpec> parse_handoff(DeliverySpec spec) {
         return spec;
     }
     if (!t.starts_with("tcp:") && !t.starts_with("unix:"))
-        return make_error(Errc::usage, "--deliver handoff: needs tcp:HOST:PORT, unix:/PATH or exec:COMMAND");
+        return make_error(Errc::usage,
+                          "--deliver handoff: needs tcp:HOST:PORT, unix:/PATH or exec:COMMAND");
     auto endpoint = deliver::parse_local_endpoint(t.starts_with("tcp:") ? t.substr(4) : t);
     if (!endpoint) return make_error(Errc::usage, "--deliver: " + endpoint.error().detail);
     spec.handoff.endpoint = std::move(*endpoint);
@@ -67,7 +71,8 @@ Result<DeliverySpec> parse_handoff(DeliverySpec spec) {
 Result<DeliverySpec> parse_delivery(const std::string& text) {
     auto colon = text.find(':');
     if (colon == std::string::npos || colon + 1 == text.size())
-        return make_error(Errc::usage, "--deliver needs KIND:TARGET, one of " + std::string(delivery_kinds));
+        return make_error(Errc::usage,
+                          "--deliver needs KIND:TARGET, one of " + std::string(delivery_kinds));
     DeliverySpec spec{text.substr(0, colon), text.substr(colon + 1), {}, {}, {}};
     if (spec.kind == "maildir") {
         auto checked = deliver::check_placeholders(spec.target, {"recipient", "local", "domain"});
@@ -88,13 +93,15 @@ Result<DeliverySpec> parse_delivery(const std::string& text) {
     }
     if (spec.kind == "lmtp" || spec.kind == "smtp") {
         auto endpoint = deliver::parse_local_endpoint(spec.target);
-        if (!endpoint) return make_error(Errc::usage, "--deliver " + spec.kind + ": " + endpoint.error().detail);
+        if (!endpoint)
+            return make_error(Errc::usage,
+                              "--deliver " + spec.kind + ": " + endpoint.error().detail);
         spec.endpoint = std::move(*endpoint);
         return spec;
     }
     if (spec.kind == "handoff") return parse_handoff(std::move(spec));
-    return make_error(Errc::usage, "unknown delivery kind \"" + spec.kind + "\" (known: " +
-                                       std::string(delivery_kinds) + ")");
+    return make_error(Errc::usage, "unknown delivery kind \"" + spec.kind +
+                                       "\" (known: " + std::string(delivery_kinds) + ")");
 }
 
 namespace {

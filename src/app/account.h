@@ -20,11 +20,11 @@ namespace odmr::app {
 
 // Where the mail goes (--deliver KIND:TARGET), checked.
 struct DeliverySpec {
-    std::string kind;                // "maildir", "mda", "lmtp", "smtp" or "handoff"
-    std::string target;              // maildir: the path pattern, "~" expanded
-    std::vector<std::string> argv;   // mda: the program and its arguments (with placeholders)
-    deliver::LocalEndpoint endpoint; // lmtp, smtp
-    HandoffTarget handoff;           // handoff
+    std::string kind;                 // "maildir", "mda", "lmtp", "smtp" or "handoff"
+    std::string target;               // maildir: the path pattern, "~" expanded
+    std::vector<std::string> argv;    // mda: the program and its arguments (with placeholders)
+    deliver::LocalEndpoint endpoint;  // lmtp, smtp
+    HandoffTarget handoff;            // handoff
 };
 
 struct Account {

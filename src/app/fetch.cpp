@@ -1,7 +1,7 @@
 #include "app/fetch.h"
 
-#include "app/exit_code.h"
 #include <cstdlib>
+#include "app/exit_code.h"
 
 #include "app/handoff.h"
 #include "deliver/maildir_sink.h"
@@ -26,9 +26,11 @@ Result<std::unique_ptr<deliver::Sink>> make_sink(const Account& account, const L
                                   tmpdir != nullptr && *tmpdir == '/' ? tmpdir : "/tmp"};
         sink = std::make_unique<deliver::MdaSink>(std::move(config), log);
     } else if (spec.kind == "lmtp" || spec.kind == "smtp") {
-        auto protocol = spec.kind == "lmtp" ? deliver::RelayProtocol::lmtp : deliver::RelayProtocol::smtp;
+        auto protocol =
+            spec.kind == "lmtp" ? deliver::RelayProtocol::lmtp : deliver::RelayProtocol::smtp;
         sink = std::make_unique<deliver::RelaySink>(
-            deliver::RelayConfig{protocol, spec.endpoint, hostname, account.server.data_timeout}, log);
+            deliver::RelayConfig{protocol, spec.endpoint, hostname, account.server.data_timeout},
+            log);
     } else if (spec.kind != "handoff") {
         return make_error(Errc::usage, "unknown delivery kind " + spec.kind);
     }

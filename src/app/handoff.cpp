@@ -32,7 +32,8 @@ struct Local {
     std::optional<asio::ip::tcp::socket> socket;
 };
 
-asio::awaitable<Result<Local>> open_local(const HandoffTarget& target, const HandoffLimits& limits) {
+asio::awaitable<Result<Local>> open_local(const HandoffTarget& target,
+                                          const HandoffLimits& limits) {
     Local local;
     if (target.argv.empty()) {
         auto socket = co_await deliver::connect_local(target.endpoint, limits.connect);
@@ -42,11 +43,13 @@ asio::awaitable<Result<Local>> open_local(const HandoffTarget& target, const Han
     }
     int pair[2] = {-1, -1};
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-        co_return make_error(Errc::storage, std::string("cannot make a socket pair: ") + std::strerror(errno));
+        co_return make_error(Errc::storage,
+                             std::string("cannot make a socket pair: ") + std::strerror(errno));
     UniqueFd ours(pair[0]), theirs(pair[1]);
     auto errors = deliver::make_pipe();
     if (!errors) co_return errors.error();
-    auto child = deliver::ChildProcess::spawn(target.argv, {theirs.get(), theirs.get(), errors->second.get()});
+    auto child = deliver::ChildProcess::spawn(target.argv,
+                                              {theirs.get(), theirs.get(), errors->second.get()});
     if (!child) co_return child.error();
     local.child.emplace(std::move(*child));
     local.child_output = std::move(errors->first);
@@ -59,8 +62,8 @@ asio::awaitable<Result<Local>> open_local(const HandoffTarget& target, const Han
 
 // Copies `from` to `to` until `from` closes; every byte also goes to `seen`.
 template <class Seen>
-asio::awaitable<void> pump(net::Stream& from, net::Stream& to, net::Duration limit, Clock::time_point& activity,
-                           Seen seen) {
+asio::awaitable<void> pump(net::Stream& from, net::Stream& to, net::Duration limit,
+                           Clock::time_point& activity, Seen seen) {
     std::array<char, 16 * 1024> buffer{};
     for (;;) {
         auto n = co_await from.read_some(buffer, limit);
@@ -74,7 +77,8 @@ asio::awaitable<void> pump(net::Stream& from, net::Stream& to, net::Duration lim
 }
 
 // Ends when neither side sent anything for `idle`, or the session is over.
-asio::awaitable<void> watchdog(const HandoffLimits& limits, const Clock::time_point& activity, bool& timed_out) {
+asio::awaitable<void> watchdog(const HandoffLimits& limits, const Clock::time_point& activity,
+                               bool& timed_out) {
     asio::steady_timer timer(co_await asio::this_coro::executor);
     auto session_end = Clock::now() + limits.session;
     for (;;) {
@@ -94,7 +98,8 @@ asio::awaitable<void> log_output(asio::posix::stream_descriptor& errors, const L
         auto [ec, n] = co_await errors.async_read_some(asio::buffer(buffer), use_tuple);
         if (ec) break;
         partial.append(buffer.data(), n);
-        for (auto newline = partial.find('\n'); newline != std::string::npos; newline = partial.find('\n')) {
+        for (auto newline = partial.find('\n'); newline != std::string::npos;
+             newline = partial.find('\n')) {
             log.warning("handoff program: " + partial.substr(0, newline));
             partial.erase(0, newline + 1);
         }
@@ -109,15 +114,19 @@ std::string describe(const HandoffTarget& target) {
 
 }  // namespace
 
-asio::awaitable<Result<smtp::SessionReport>> hand_off(net::Reader& provider, const HandoffTarget& target,
+asio::awaitable<Result<smtp::SessionReport>> hand_off(net::Reader& provider,
+                                                      const HandoffTarget& target,
                                                       const HandoffLimits& limits, const Log& log) {
     auto opened = co_await open_local(target, limits);
     if (!opened) {
-        log.error("cannot hand the session to " + describe(target) + ": " + opened.error().message());
+        log.error("cannot hand the session to " + describe(target) + ": " +
+                  opened.error().message());
         // The provider waits for a greeting: tell it to keep the mail.
-        co_await provider.stream().write(std::string_view("421 4.3.0 Local mail server unavailable, try again later\r\n"),
-                                         limits.connect);
-        co_return make_error(Errc::temporary, "handoff to " + describe(target) + ": " + opened.error().message());
+        co_await provider.stream().write(
+            std::string_view("421 4.3.0 Local mail server unavailable, try again later\r\n"),
+            limits.connect);
+        co_return make_error(Errc::temporary,
+                             "handoff to " + describe(target) + ": " + opened.error().message());
     }
     Local& local = *opened;
     asio::ssl::context unused_tls(asio::ssl::context::tls_client);
@@ -130,7 +139,8 @@ asio::awaitable<Result<smtp::SessionReport>> hand_off(net::Reader& provider, con
     // Bytes the provider sent with (or right after) the turn are forwarded first.
     if (auto early = provider.buffered(); !early.empty()) {
         observer.from_client(early);
-        if (!co_await mta.write(early, limits.idle)) co_return make_error(Errc::temporary, "handoff: local write failed");
+        if (!co_await mta.write(early, limits.idle))
+            co_return make_error(Errc::temporary, "handoff: local write failed");
         provider.consume(early.size());
     }
     auto to_mta = [&](std::span<const char> b) { observer.from_client(b); };
@@ -142,7 +152,8 @@ asio::awaitable<Result<smtp::SessionReport>> hand_off(net::Reader& provider, con
         mta.close();
     };
     if (local.child) {
-        asio::posix::stream_descriptor errors(co_await asio::this_coro::executor, local.child_output.release());
+        asio::posix::stream_descriptor errors(co_await asio::this_coro::executor,
+                                              local.child_output.release());
         auto program = [&]() -> asio::awaitable<void> {
             co_await bridge();
             auto exit = co_await local.child->wait(limits.idle);
@@ -155,12 +166,14 @@ asio::awaitable<Result<smtp::SessionReport>> hand_off(net::Reader& provider, con
         co_await bridge();
     }
     if (timed_out) log.error("handoff: no data either way for too long; hung up");
-    if (observer.lost()) log.notice("handoff: could not follow the session to the end; counting is approximate");
+    if (observer.lost())
+        log.notice("handoff: could not follow the session to the end; counting is approximate");
     smtp::SessionReport report;
     report.commands = observer.commands();
     report.delivered = observer.delivered();
     if (observer.lost() && report.delivered == 0 && report.commands > 1) report.delivered = 1;
-    log.info("handoff finished: the local server accepted " + std::to_string(observer.delivered()) + " message(s)");
+    log.info("handoff finished: the local server accepted " + std::to_string(observer.delivered()) +
+             " message(s)");
     if (timed_out) co_return make_error(Errc::timeout, "handoff: idle timeout");
     co_return report;
 }

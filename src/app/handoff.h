@@ -23,14 +23,15 @@ struct HandoffTarget {
 };
 
 struct HandoffLimits {
-    net::Duration idle = std::chrono::minutes(5);    // no byte either way for this long: hang up
-    net::Duration session = std::chrono::hours(3);   // the whole bridged session
+    net::Duration idle = std::chrono::minutes(5);   // no byte either way for this long: hang up
+    net::Duration session = std::chrono::hours(3);  // the whole bridged session
     net::Duration connect = std::chrono::seconds(30);
 };
 
 // Bridges the session until either side closes it. The report counts the
 // messages the local server accepted (see smtp::SessionObserver).
-asio::awaitable<Result<smtp::SessionReport>> hand_off(net::Reader& provider, const HandoffTarget& target,
+asio::awaitable<Result<smtp::SessionReport>> hand_off(net::Reader& provider,
+                                                      const HandoffTarget& target,
                                                       const HandoffLimits& limits, const Log& log);
 
 }  // namespace odmr::app

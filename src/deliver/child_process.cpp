@@ -7,13 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
-#include <array>
 #include <cstring>
 #include <utility>
 
@@ -64,8 +64,11 @@ struct SpawnSetup {
 };
 
 void set_descriptor(SpawnSetup& setup, int fd, int target) {
-    if (fd >= 0) posix_spawn_file_actions_adddup2(&setup.actions, fd, target);
-    else posix_spawn_file_actions_addopen(&setup.actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0);
+    if (fd >= 0)
+        posix_spawn_file_actions_adddup2(&setup.actions, fd, target);
+    else
+        posix_spawn_file_actions_addopen(&setup.actions, target, "/dev/null",
+                                         target == 0 ? O_RDONLY : O_WRONLY, 0);
 }
 
 }  // namespace
@@ -94,15 +97,15 @@ Result<ChildProcess> ChildProcess::spawn(const std::vector<std::string>& argv, c
     posix_spawnattr_setsigdefault(&setup.attributes, &defaults);
     posix_spawnattr_setsigmask(&setup.attributes, &none);
     posix_spawnattr_setpgroup(&setup.attributes, 0);
-    posix_spawnattr_setflags(&setup.attributes,
-                             POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setflags(
+        &setup.attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP);
     std::vector<std::string> args = argv;
     std::vector<std::string> env = merged_environment(environment);
     auto arg_pointers = pointers(args);
     auto env_pointers = pointers(env);
     pid_t pid = -1;
-    int e = ::posix_spawnp(&pid, args[0].c_str(), &setup.actions, &setup.attributes, arg_pointers.data(),
-                           env_pointers.data());
+    int e = ::posix_spawnp(&pid, args[0].c_str(), &setup.actions, &setup.attributes,
+                           arg_pointers.data(), env_pointers.data());
     if (e != 0) return make_error(Errc::storage, "cannot run " + argv[0] + ": " + std::strerror(e));
     return ChildProcess(pid);
 }
@@ -117,7 +120,9 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     return *this;
 }
 
-ChildProcess::~ChildProcess() { kill(); }
+ChildProcess::~ChildProcess() {
+    kill();
+}
 
 void ChildProcess::kill() {
     if (pid_ <= 0) return;
@@ -141,8 +146,9 @@ asio::awaitable<ChildExit> ChildProcess::wait(net::Duration timeout) {
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)));
     if (pidfd.valid()) {
         asio::posix::stream_descriptor exited(executor, pidfd.get());
-        auto winner = co_await (exited.async_wait(asio::posix::descriptor_base::wait_read, use_tuple) ||
-                                timer.async_wait(use_tuple));
+        auto winner =
+            co_await (exited.async_wait(asio::posix::descriptor_base::wait_read, use_tuple) ||
+                      timer.async_wait(use_tuple));
         exited.release();
         if (winner.index() == 0) co_return reap();
     } else {
@@ -164,12 +170,14 @@ asio::awaitable<ChildExit> ChildProcess::wait(net::Duration timeout) {
 
 Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
     int fds[2] = {-1, -1};
-    if (::pipe2(fds, O_CLOEXEC) != 0) return make_error(Errc::storage, std::string("cannot make a pipe: ") + std::strerror(errno));
+    if (::pipe2(fds, O_CLOEXEC) != 0)
+        return make_error(Errc::storage,
+                          std::string("cannot make a pipe: ") + std::strerror(errno));
     return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-asio::awaitable<ChildResult> wait_collecting(ChildProcess& child, UniqueFd output, net::Duration timeout,
-                                             std::size_t limit) {
+asio::awaitable<ChildResult> wait_collecting(ChildProcess& child, UniqueFd output,
+                                             net::Duration timeout, std::size_t limit) {
     auto executor = co_await asio::this_coro::executor;
     asio::posix::stream_descriptor pipe(executor, output.release());
     std::string collected;

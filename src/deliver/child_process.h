@@ -17,7 +17,7 @@
 namespace odmr::deliver {
 
 struct ChildIo {
-    int in = -1;   // -1: /dev/null
+    int in = -1;  // -1: /dev/null
     int out = -1;
     int err = -1;
 };
@@ -30,7 +30,7 @@ struct ChildExit {
 };
 
 class ChildProcess {
-public:
+  public:
     // `environment` entries ("NAME=value") are added to ours, replacing any
     // variable of the same name.
     static Result<ChildProcess> spawn(const std::vector<std::string>& argv, const ChildIo& io,
@@ -49,7 +49,7 @@ public:
     bool running() const { return pid_ > 0; }
     pid_t pid() const { return pid_; }
 
-private:
+  private:
     explicit ChildProcess(pid_t pid) : pid_(pid) {}
     ChildExit reap();
 
@@ -63,8 +63,8 @@ struct ChildResult {
     ChildExit exit;
     std::string output;
 };
-asio::awaitable<ChildResult> wait_collecting(ChildProcess& child, UniqueFd output, net::Duration timeout,
-                                             std::size_t limit = 4096);
+asio::awaitable<ChildResult> wait_collecting(ChildProcess& child, UniqueFd output,
+                                             net::Duration timeout, std::size_t limit = 4096);
 
 // A pipe whose both ends are close-on-exec: {read end, write end}.
 Result<std::pair<UniqueFd, UniqueFd>> make_pipe();

@@ -10,14 +10,14 @@
 namespace odmr::deliver {
 
 class LfConverter {
-public:
+  public:
     // Appends the converted bytes of `in` to `out`.
     void convert(std::span<const char> in, std::string& out);
     // The end of the message: a CR held back from the last chunk is kept.
     void finish(std::string& out);
     void reset() { pending_cr_ = false; }
 
-private:
+  private:
     bool pending_cr_ = false;
 };
 

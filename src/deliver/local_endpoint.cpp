@@ -25,13 +25,15 @@ Result<LocalEndpoint> parse_local_endpoint(std::string_view text) {
     if (text.starts_with("unix:")) {
         out.unix_path = text.substr(5);
         if (!out.unix_path.starts_with('/'))
-            return make_error(Errc::usage, "unix: needs an absolute socket path, not \"" + out.unix_path + "\"");
+            return make_error(Errc::usage,
+                              "unix: needs an absolute socket path, not \"" + out.unix_path + "\"");
         return out;
     }
     auto parsed = net::parse_host_port(text, 0);
     if (!parsed) return parsed.error();
     if (parsed->port == 0)
-        return make_error(Errc::usage, "\"" + std::string(text) + "\" needs a port (HOST:PORT) or unix:/path");
+        return make_error(Errc::usage,
+                          "\"" + std::string(text) + "\" needs a port (HOST:PORT) or unix:/path");
     out.tcp = std::move(*parsed);
     return out;
 }
@@ -51,18 +53,23 @@ asio::awaitable<Result<asio::ip::tcp::socket>> connect_local(const LocalEndpoint
                                                              net::Duration timeout) {
     if (endpoint.unix_path.empty()) {
         auto socket = co_await net::connect(endpoint.tcp, timeout);
-        if (!socket) co_return make_error(socket.error().code, "connecting to " + endpoint.describe() + ": " +
-                                                                   socket.error().detail);
+        if (!socket)
+            co_return make_error(socket.error().code, "connecting to " + endpoint.describe() +
+                                                          ": " + socket.error().detail);
         co_return std::move(*socket);
     }
     auto executor = co_await asio::this_coro::executor;
     asio::local::stream_protocol::socket socket(executor);
     asio::steady_timer timer(executor);
     timer.expires_after(timeout);
-    auto attempt = co_await (socket.async_connect({endpoint.unix_path}, use_tuple) || timer.async_wait(use_tuple));
-    if (attempt.index() == 1) co_return make_error(Errc::timeout, "connecting to " + endpoint.describe() + " timed out");
+    auto attempt = co_await (socket.async_connect({endpoint.unix_path}, use_tuple) ||
+                             timer.async_wait(use_tuple));
+    if (attempt.index() == 1)
+        co_return make_error(Errc::timeout, "connecting to " + endpoint.describe() + " timed out");
     auto [ec] = std::get<0>(attempt);
-    if (ec) co_return make_error(Errc::unavailable, "connecting to " + endpoint.describe() + ": " + ec.message());
+    if (ec)
+        co_return make_error(Errc::unavailable,
+                             "connecting to " + endpoint.describe() + ": " + ec.message());
     co_return adopt_stream_socket(executor, socket.release());
 }
 

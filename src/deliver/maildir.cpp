@@ -80,11 +80,14 @@ std::size_t clean_stale_tmp(const std::string& path, std::chrono::seconds max_ag
     }
     std::size_t removed = 0;
     for (const auto& name : stale) {
-        if (::unlinkat(::dirfd(dir.get()), name.c_str(), 0) == 0) ++removed;
-        else log.warning("cannot remove stale " + tmp + "/" + name + ": " + std::strerror(errno));
+        if (::unlinkat(::dirfd(dir.get()), name.c_str(), 0) == 0)
+            ++removed;
+        else
+            log.warning("cannot remove stale " + tmp + "/" + name + ": " + std::strerror(errno));
     }
     if (removed > 0)
-        log.notice("removed " + std::to_string(removed) + " stale file(s) older than 36 hours from " + tmp);
+        log.notice("removed " + std::to_string(removed) +
+                   " stale file(s) older than 36 hours from " + tmp);
     return removed;
 }
 
@@ -114,15 +117,18 @@ Status copy_range(int from, off_t offset, std::size_t length, int to, const std:
                 continue;
             }
             if (n < 0 && errno == EINTR) continue;
-            if (n < 0 && errno != EXDEV && errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+            if (n < 0 && errno != EXDEV && errno != EINVAL && errno != ENOSYS &&
+                errno != EOPNOTSUPP)
                 return storage_error(errno, "cannot copy the message to " + what);
             in_kernel = false;  // not here (or no progress): copy through user space
             buffer.resize(64 * 1024);
         }
         ssize_t n = ::pread(from, buffer.data(), std::min(length, buffer.size()), offset);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return storage_error(n == 0 ? EIO : errno, "cannot read back the message for " + what);
-        if (auto written = write_all(to, {buffer.data(), static_cast<std::size_t>(n)}, what); !written)
+        if (n <= 0)
+            return storage_error(n == 0 ? EIO : errno, "cannot read back the message for " + what);
+        if (auto written = write_all(to, {buffer.data(), static_cast<std::size_t>(n)}, what);
+            !written)
             return written;
         offset += n;
         length -= static_cast<std::size_t>(n);

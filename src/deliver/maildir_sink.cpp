@@ -36,7 +36,9 @@ std::string lf_only(std::string_view crlf) {
 MaildirSink::MaildirSink(std::string pattern, std::string hostname, const Log& log)
     : pattern_(std::move(pattern)), namer_(std::move(hostname)), log_(log) {}
 
-MaildirSink::~MaildirSink() { abort(); }
+MaildirSink::~MaildirSink() {
+    abort();
+}
 
 Status MaildirSink::fail(Error error) {
     abort();
@@ -65,10 +67,13 @@ asio::awaitable<Status> MaildirSink::begin(const Envelope& envelope) {
         std::string maildir = expand_path(pattern_, address_fields(envelope.sender, recipient));
         auto same = std::find_if(copies_.begin(), copies_.end(),
                                  [&](const Copy& c) { return c.maildir == maildir; });
-        if (same == copies_.end()) copies_.push_back({maildir, {recipient}, {}, {}});
-        else same->recipients.push_back(recipient);
+        if (same == copies_.end())
+            copies_.push_back({maildir, {recipient}, {}, {}});
+        else
+            same->recipients.push_back(recipient);
     }
-    if (copies_.empty()) co_return make_error(Errc::software, "Maildir delivery without recipients");
+    if (copies_.empty())
+        co_return make_error(Errc::software, "Maildir delivery without recipients");
     for (const auto& copy : copies_) {
         if (auto ready = prepare(copy.maildir); !ready) co_return fail(ready.error());
     }
@@ -115,7 +120,9 @@ Status MaildirSink::write_copy(Copy& copy) {
         return storage_error(e, "cannot create " + path);
     }
     if (auto w = write_all(file.get(), head(copy), copy.tmp); !w) return w;
-    if (auto c = copy_range(first_.get(), static_cast<off_t>(body_offset_), body_size_, file.get(), copy.tmp); !c)
+    if (auto c = copy_range(first_.get(), static_cast<off_t>(body_offset_), body_size_, file.get(),
+                            copy.tmp);
+        !c)
         return c;
     if (::fsync(file.get()) != 0) return storage_error(errno, "cannot fsync " + copy.tmp);
     if (file.close() != 0) return storage_error(errno, "cannot close " + copy.tmp);
@@ -129,7 +136,8 @@ asio::awaitable<Status> MaildirSink::commit() {
     body_size_ += buffer_.size() - before;
     if (auto flushed = flush_buffer(); !flushed) co_return flushed;
     const std::string& first_tmp = copies_.front().tmp;
-    if (::fsync(first_.get()) != 0) co_return fail(storage_error(errno, "cannot fsync " + first_tmp));
+    if (::fsync(first_.get()) != 0)
+        co_return fail(storage_error(errno, "cannot fsync " + first_tmp));
     for (std::size_t i = 1; i < copies_.size(); ++i) {
         if (auto copied = write_copy(copies_[i]); !copied) co_return fail(copied.error());
     }
@@ -153,7 +161,8 @@ Status MaildirSink::publish_all() {
             // A file system without hard links: the unique name makes rename safe.
             if (!no_links || ::rename(copy.tmp.c_str(), target.c_str()) != 0) {
                 unpublish_all();
-                return storage_error(no_links ? errno : e, "cannot move the message into " + copy.maildir + "/new");
+                return storage_error(no_links ? errno : e,
+                                     "cannot move the message into " + copy.maildir + "/new");
             }
         }
         copy.published = target;

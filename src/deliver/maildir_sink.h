@@ -24,7 +24,7 @@
 namespace odmr::deliver {
 
 class MaildirSink final : public Sink {
-public:
+  public:
     // `pattern` is a path, "~" already expanded, maybe with placeholders.
     MaildirSink(std::string pattern, std::string hostname, const Log& log);
     ~MaildirSink() override;
@@ -34,7 +34,7 @@ public:
     asio::awaitable<Status> commit() override;
     void abort() override;
 
-private:
+  private:
     struct Copy {
         std::string maildir;
         std::vector<std::string> recipients;
@@ -58,7 +58,7 @@ private:
     std::string sender_;
     std::string received_;  // our Received: field with LF line ends
     std::vector<Copy> copies_;
-    UniqueFd first_;         // the first copy, written while the message arrives
+    UniqueFd first_;  // the first copy, written while the message arrives
     std::size_t body_offset_ = 0;
     std::size_t body_size_ = 0;
     std::string buffer_;

@@ -63,12 +63,14 @@ MdaOutcome mda_outcome(const ChildExit& exit) {
     if (exit.timed_out) return {false, false, {451, "4.3.0", "Local delivery agent timed out"}};
     if (WIFSIGNALED(exit.status))
         return {false, false, {451, "4.3.0", "Local delivery agent " + exit.describe()}};
-    if (!WIFEXITED(exit.status)) return {false, false, {451, "4.3.0", "Local delivery agent failed"}};
+    if (!WIFEXITED(exit.status))
+        return {false, false, {451, "4.3.0", "Local delivery agent failed"}};
     int status = WEXITSTATUS(exit.status);
     if (status == 0) return {true, false, {}};
     for (const auto& meaning : exit_meanings) {
         if (meaning.status != status) continue;
-        std::string why = std::string("Local delivery agent: ") + meaning.text + " (" + exit.describe() + ")";
+        std::string why =
+            std::string("Local delivery agent: ") + meaning.text + " (" + exit.describe() + ")";
         return {false, meaning.permanent, {meaning.permanent ? 550 : 451, meaning.enhanced, why}};
     }
     return {false, false, {451, "4.3.0", "Local delivery agent failed (" + exit.describe() + ")"}};
@@ -87,11 +89,13 @@ asio::awaitable<Status> MdaSink::begin(const Envelope& envelope) {
     failure_ = {};
     if (per_recipient_ && envelope.recipients.size() != 1)
         co_return make_error(Errc::software, "a per-recipient MDA got " +
-                                                 std::to_string(envelope.recipients.size()) + " recipients");
+                                                 std::to_string(envelope.recipients.size()) +
+                                                 " recipients");
     envelope_ = envelope;
     std::string path = config_.spool_directory + "/odmr-fetch-XXXXXX";
     spool_ = UniqueFd(::mkostemp(path.data(), O_CLOEXEC));
-    if (!spool_.valid()) co_return storage_error(errno, "cannot create a spool file in " + config_.spool_directory);
+    if (!spool_.valid())
+        co_return storage_error(errno, "cannot create a spool file in " + config_.spool_directory);
     spool_read_ = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     int e = errno;
     ::unlink(path.c_str());
@@ -137,7 +141,8 @@ std::vector<std::string> MdaSink::environment(const std::string& recipient) cons
     std::vector<std::string> out{"SENDER=" + envelope_.sender};
     if (!recipient.empty()) {
         auto fields = address_fields(envelope_.sender, recipient);
-        out.insert(out.end(), {"RECIPIENT=" + fields.recipient, "LOCAL=" + fields.local, "DOMAIN=" + fields.domain});
+        out.insert(out.end(), {"RECIPIENT=" + fields.recipient, "LOCAL=" + fields.local,
+                               "DOMAIN=" + fields.domain});
     }
     return out;
 }
@@ -146,11 +151,12 @@ asio::awaitable<Result<MdaOutcome>> MdaSink::run(const std::string& recipient) {
     auto fields = address_fields(envelope_.sender, recipient);
     std::vector<std::string> argv;
     for (const auto& arg : config_.argv) argv.push_back(expand_raw(arg, fields));
-    if (::lseek(spool_read_.get(), 0, SEEK_SET) != 0) co_return storage_error(errno, "cannot rewind the spool file");
+    if (::lseek(spool_read_.get(), 0, SEEK_SET) != 0)
+        co_return storage_error(errno, "cannot rewind the spool file");
     auto pipe = make_pipe();
     if (!pipe) co_return pipe.error();
-    auto child = ChildProcess::spawn(argv, {spool_read_.get(), pipe->second.get(), pipe->second.get()},
-                                     environment(recipient));
+    auto child = ChildProcess::spawn(
+        argv, {spool_read_.get(), pipe->second.get(), pipe->second.get()}, environment(recipient));
     if (!child) co_return child.error();
     pipe->second.reset();
     auto result = co_await wait_collecting(*child, std::move(pipe->first), config_.timeout);
@@ -158,11 +164,14 @@ asio::awaitable<Result<MdaOutcome>> MdaSink::run(const std::string& recipient) {
     std::string who = "message " + envelope_.id + ": " + argv.front();
     for (const auto& line : text::split(result.output, '\n')) {
         if (line.empty()) continue;
-        if (outcome.delivered) log_.info(who + ": " + line);
-        else log_.warning(who + ": " + line);
+        if (outcome.delivered)
+            log_.info(who + ": " + line);
+        else
+            log_.warning(who + ": " + line);
     }
     if (!outcome.delivered) {
-        log_.error(who + " " + result.exit.describe() + (outcome.permanent ? " (permanent failure)" : ""));
+        log_.error(who + " " + result.exit.describe() +
+                   (outcome.permanent ? " (permanent failure)" : ""));
         if (auto said = first_line(result.output); !said.empty()) outcome.reply.text += ": " + said;
     }
     co_return outcome;

@@ -47,7 +47,7 @@ MdaOutcome mda_outcome(const ChildExit& exit);
 std::vector<std::string> sendmail_argv(std::string program = "/usr/sbin/sendmail");
 
 class MdaSink final : public Sink {
-public:
+  public:
     MdaSink(MdaConfig config, const Log& log);
 
     asio::awaitable<Status> begin(const Envelope& envelope) override;
@@ -57,7 +57,7 @@ public:
     bool per_recipient_outcomes() const override { return per_recipient_; }
     const PeerReply* failure_reply() const override { return failure_.code ? &failure_ : nullptr; }
 
-private:
+  private:
     Status flush();
     asio::awaitable<Result<MdaOutcome>> run(const std::string& recipient);
     std::vector<std::string> environment(const std::string& recipient) const;

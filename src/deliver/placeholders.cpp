@@ -60,45 +60,49 @@ std::string field(const AddressFields& fields, std::string_view name) {
 }  // namespace
 
 AddressFields address_fields(std::string_view sender, std::string_view recipient) {
-    return {std::string(sender), std::string(recipient), std::string(smtp::local_part_of(recipient)),
-            std::string(smtp::domain_of(recipient))};
+    return {std::string(sender), std::string(recipient),
+            std::string(smtp::local_part_of(recipient)), std::string(smtp::domain_of(recipient))};
 }
 
 Status check_placeholders(std::string_view pattern, const std::vector<std::string_view>& allowed) {
     std::string unknown;
-    scan(pattern, [](std::string_view) {},
-         [&](std::string_view name) {
-             if (unknown.empty() && std::find(allowed.begin(), allowed.end(), name) == allowed.end())
-                 unknown = name;
-         });
+    scan(
+        pattern, [](std::string_view) {},
+        [&](std::string_view name) {
+            if (unknown.empty() && std::find(allowed.begin(), allowed.end(), name) == allowed.end())
+                unknown = name;
+        });
     if (unknown.empty()) return {};
     std::string known;
     for (auto name : allowed) known += (known.empty() ? "{" : ", {") + std::string(name) + "}";
-    return make_error(Errc::usage, "unknown placeholder {" + unknown + "} in \"" + std::string(pattern) +
-                                       "\" (known: " + known + ")");
+    return make_error(Errc::usage, "unknown placeholder {" + unknown + "} in \"" +
+                                       std::string(pattern) + "\" (known: " + known + ")");
 }
 
 bool names_recipient(std::string_view pattern) {
     bool found = false;
-    scan(pattern, [](std::string_view) {},
-         [&](std::string_view name) {
-             found = found || std::find(std::begin(recipient_names), std::end(recipient_names), name) !=
-                                  std::end(recipient_names);
-         });
+    scan(
+        pattern, [](std::string_view) {},
+        [&](std::string_view name) {
+            found = found || std::find(std::begin(recipient_names), std::end(recipient_names),
+                                       name) != std::end(recipient_names);
+        });
     return found;
 }
 
 std::string expand_raw(std::string_view pattern, const AddressFields& fields) {
     std::string out;
-    scan(pattern, [&](std::string_view text) { out += text; },
-         [&](std::string_view name) { out += field(fields, name); });
+    scan(
+        pattern, [&](std::string_view text) { out += text; },
+        [&](std::string_view name) { out += field(fields, name); });
     return out;
 }
 
 std::string expand_path(std::string_view pattern, const AddressFields& fields) {
     std::string out;
-    scan(pattern, [&](std::string_view text) { out += text; },
-         [&](std::string_view name) { out += path_component(text::lower(field(fields, name))); });
+    scan(
+        pattern, [&](std::string_view text) { out += text; },
+        [&](std::string_view name) { out += path_component(text::lower(field(fields, name))); });
     return out;
 }
 
@@ -110,15 +114,18 @@ std::string path_component(std::string_view value) {
         auto byte = static_cast<unsigned char>(c);
         if (byte >= 0x80) {
             std::size_t n = utf8_length(value, i);
-            bool c1_control = n == 2 && byte == 0xc2 && static_cast<unsigned char>(value[i + 1]) < 0xa0;
+            bool c1_control =
+                n == 2 && byte == 0xc2 && static_cast<unsigned char>(value[i + 1]) < 0xa0;
             if (n > 0 && !c1_control) {
                 out.append(value.substr(i, n));
                 i += n;
                 continue;
             }
         }
-        if (plain_byte(c) && !(i == 0 && c == '.')) out += c;
-        else append_escaped(out, byte);
+        if (plain_byte(c) && !(i == 0 && c == '.'))
+            out += c;
+        else
+            append_escaped(out, byte);
         ++i;
     }
     return out;

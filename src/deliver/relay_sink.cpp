@@ -12,7 +12,8 @@ constexpr auto quit_timeout = std::chrono::seconds(10);
 
 bool is_enhanced(std::string_view word) {
     auto parts = text::split(word, '.');
-    if (parts.size() != 3 || parts[0].size() != 1 || (parts[0][0] != '4' && parts[0][0] != '5')) return false;
+    if (parts.size() != 3 || parts[0].size() != 1 || (parts[0][0] != '4' && parts[0][0] != '5'))
+        return false;
     for (const auto& p : parts) {
         if (p.empty() || p.size() > 3) return false;
         for (char c : p)
@@ -44,7 +45,8 @@ PeerReply relay_reply(const smtp::Reply& reply, bool permanent_allowed) {
     std::string text = first;
     for (std::size_t i = 1; i < reply.lines.size(); ++i) {
         std::string line = reply.lines[i];
-        if (!out.enhanced.empty() && line.starts_with(out.enhanced + " ")) line.erase(0, out.enhanced.size() + 1);
+        if (!out.enhanced.empty() && line.starts_with(out.enhanced + " "))
+            line.erase(0, out.enhanced.size() + 1);
         text += " / " + line;
     }
     out.text = printable(text.substr(0, max_reply_text));
@@ -79,7 +81,9 @@ struct RelaySink::Connection {
 RelaySink::RelaySink(RelayConfig config, const Log& log)
     : config_(std::move(config)), log_(log), tls_context_(asio::ssl::context::tls_client) {}
 
-RelaySink::~RelaySink() { drop(); }
+RelaySink::~RelaySink() {
+    drop();
+}
 
 std::string RelaySink::name() const {
     return std::string(config_.protocol == RelayProtocol::lmtp ? "LMTP" : "SMTP") + " server " +
@@ -104,7 +108,8 @@ asio::awaitable<Status> RelaySink::open() {
     if (!greeting) co_return greeting.error();
     if (greeting->code != 220) co_return refused(*greeting, false, "the greeting");
     bool lmtp = config_.protocol == RelayProtocol::lmtp;
-    auto hello = co_await connection_->client.command((lmtp ? "LHLO " : "EHLO ") + config_.helo_name, config_.timeout);
+    auto hello = co_await connection_->client.command(
+        (lmtp ? "LHLO " : "EHLO ") + config_.helo_name, config_.timeout);
     if (!hello) co_return hello.error();
     if (hello->code != 250) co_return refused(*hello, false, lmtp ? "LHLO" : "EHLO");
     connection_->capabilities = smtp::Capabilities(*hello);
@@ -112,10 +117,12 @@ asio::awaitable<Status> RelaySink::open() {
     co_return Status{};
 }
 
-Status RelaySink::refused(const smtp::Reply& reply, bool permanent_allowed, const std::string& step) {
+Status RelaySink::refused(const smtp::Reply& reply, bool permanent_allowed,
+                          const std::string& step) {
     failure_ = relay_reply(reply, permanent_allowed);
-    std::string what = name() + " answered " + step + (recipient_.empty() ? "" : " for <" + recipient_ + ">") +
-                       " with " + printable(reply.summary());
+    std::string what = name() + " answered " + step +
+                       (recipient_.empty() ? "" : " for <" + recipient_ + ">") + " with " +
+                       printable(reply.summary());
     return make_error(failure_.code / 100 == 5 ? Errc::permanent : Errc::temporary, what);
 }
 
@@ -124,11 +131,14 @@ asio::awaitable<Status> RelaySink::begin(const Envelope& envelope) {
     failure_ = {};
     id_ = envelope.id;
     if (envelope.recipients.size() != 1)
-        co_return make_error(Errc::software, "relay got " + std::to_string(envelope.recipients.size()) + " recipients");
+        co_return make_error(
+            Errc::software,
+            "relay got " + std::to_string(envelope.recipients.size()) + " recipients");
     recipient_ = envelope.recipients.front();
     if (envelope.body == BodyType::binary_mime) {
         failure_ = {451, "4.6.3", "Binary MIME cannot be relayed to the local server"};
-        co_return make_error(Errc::temporary, "message " + id_ + " is BINARYMIME, which " + name() + " is not sent");
+        co_return make_error(Errc::temporary,
+                             "message " + id_ + " is BINARYMIME, which " + name() + " is not sent");
     }
     for (int attempt = 0; attempt < 2; ++attempt) {
         if (!connection_) {
@@ -152,7 +162,8 @@ asio::awaitable<Status> RelaySink::transaction(const Envelope& envelope, bool& s
     bool ascii = smtp::is_ascii(envelope.sender) && smtp::is_ascii(recipient_);
     if (!ascii && !caps.has("SMTPUTF8")) {
         failure_ = {451, "4.6.7", "The local server does not support SMTPUTF8"};
-        co_return make_error(Errc::temporary, name() + " does not offer SMTPUTF8, needed for <" + recipient_ + ">");
+        co_return make_error(Errc::temporary,
+                             name() + " does not offer SMTPUTF8, needed for <" + recipient_ + ">");
     }
     std::string mail = "MAIL FROM:<" + envelope.sender + ">";
     if (envelope.smtputf8 && caps.has("SMTPUTF8")) mail += " SMTPUTF8";
@@ -175,8 +186,10 @@ asio::awaitable<Status> RelaySink::transaction(const Envelope& envelope, bool& s
     for (std::size_t i = 0; i < lines.size(); ++i) {
         // (No co_await inside ?: — GCC 12 destroys the result twice.)
         Result<smtp::Reply> answer = make_error(Errc::software, "no reply");
-        if (pipelining) answer = co_await reply();
-        else answer = co_await c.client.command(lines[i], config_.timeout);
+        if (pipelining)
+            answer = co_await reply();
+        else
+            answer = co_await c.client.command(lines[i], config_.timeout);
         if (!answer) {
             stale = i == 0 && c.used && answer.error().is(Errc::connection_lost);
             drop();
@@ -219,7 +232,9 @@ asio::awaitable<Status> RelaySink::transaction(const Envelope& envelope, bool& s
 asio::awaitable<Status> RelaySink::send_buffer() {
     auto sent = co_await connection_->stream.write(buffer_, config_.timeout);
     buffer_.clear();
-    if (!sent) co_return make_error(sent.error().code, "writing to " + name() + ": " + sent.error().detail);
+    if (!sent)
+        co_return make_error(sent.error().code,
+                             "writing to " + name() + ": " + sent.error().detail);
     co_return Status{};
 }
 
@@ -247,8 +262,8 @@ asio::awaitable<Status> RelaySink::commit() {
         log_.warning("message " + id_ + ": no answer from " + name() +
                      " after the data; it may have been delivered and come again");
         drop();
-        co_return make_error(answer.error().code, "waiting for " + name() + " after the data: " +
-                                                      answer.error().detail);
+        co_return make_error(answer.error().code,
+                             "waiting for " + name() + " after the data: " + answer.error().detail);
     }
     connection_->used = true;
     if (answer->code / 100 == 2) co_return Status{};

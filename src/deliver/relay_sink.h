@@ -41,7 +41,7 @@ struct RelayConfig {
 PeerReply relay_reply(const smtp::Reply& reply, bool permanent_allowed);
 
 class RelaySink final : public Sink {
-public:
+  public:
     RelaySink(RelayConfig config, const Log& log);
     ~RelaySink() override;
 
@@ -53,7 +53,7 @@ public:
     const PeerReply* failure_reply() const override { return failure_.code ? &failure_ : nullptr; }
     asio::awaitable<void> close() override;
 
-private:
+  private:
     struct Connection;
 
     asio::awaitable<Status> open();

@@ -22,7 +22,7 @@ struct Envelope {
     std::string received;                 // our Received: field, CRLF line ends, CRLF-terminated
     std::string id;                       // our identifier for the message, for logs
     BodyType body = BodyType::seven_bit;
-    bool smtputf8 = false;                // addresses or headers may be UTF-8 (RFC 6531)
+    bool smtputf8 = false;  // addresses or headers may be UTF-8 (RFC 6531)
 };
 
 // A local peer's own answer to a failed begin() or commit() (an LMTP or SMTP

@@ -10,14 +10,14 @@
 namespace odmr::smtp {
 
 class DotEncoder {
-public:
+  public:
     // Appends the encoded bytes of `in` to `out`.
     void encode(std::span<const char> in, std::string& out);
     // Ends the last line if it is open, then appends ".\r\n".
     void finish(std::string& out);
     void reset();
 
-private:
+  private:
     bool line_start_ = true;
     bool previous_cr_ = false;
 };

@@ -11,7 +11,9 @@ constexpr std::size_t max_line = 4096;
 
 }  // namespace
 
-SessionObserver::SessionObserver() { expected_.push_back(Expect::greeting); }
+SessionObserver::SessionObserver() {
+    expected_.push_back(Expect::greeting);
+}
 
 void SessionObserver::from_client(std::span<const char> bytes) {
     while (!lost_ && !bytes.empty()) {
@@ -73,8 +75,12 @@ void SessionObserver::client_line(std::string_view line) {
             if (chunk_left_ > 0) client_ = ClientState::chunk;
             return;
         }
-        case Verb::starttls: expected_.push_back(Expect::starttls); return;
-        default: expected_.push_back(Expect::other); return;
+        case Verb::starttls:
+            expected_.push_back(Expect::starttls);
+            return;
+        default:
+            expected_.push_back(Expect::other);
+            return;
     }
 }
 
@@ -94,7 +100,8 @@ void SessionObserver::from_server(std::span<const char> bytes) {
 }
 
 void SessionObserver::server_line(std::string_view line) {
-    if (line.size() < 3 || !text::is_digit(line[0]) || !text::is_digit(line[1]) || !text::is_digit(line[2])) {
+    if (line.size() < 3 || !text::is_digit(line[0]) || !text::is_digit(line[1]) ||
+        !text::is_digit(line[2])) {
         lost_ = true;
         return;
     }
@@ -119,7 +126,8 @@ void SessionObserver::server_reply(int code) {
         case Expect::starttls:
             if (code == 220) lost_ = true;  // TLS from here on, between the two ends
             return;
-        default: return;
+        default:
+            return;
     }
 }
 

@@ -14,7 +14,7 @@
 namespace odmr::smtp {
 
 class SessionObserver {
-public:
+  public:
     SessionObserver();
 
     void from_client(std::span<const char> bytes);
@@ -26,7 +26,7 @@ public:
     // a lower bound.
     bool lost() const { return lost_; }
 
-private:
+  private:
     enum class Expect { greeting, other, data, data_end, bdat, bdat_last, starttls };
     enum class ClientState { commands, awaiting_data_reply, body, chunk };
 

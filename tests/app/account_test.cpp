@@ -19,7 +19,8 @@ TEST_CASE("maildir: takes a path with {recipient} {local} {domain} and nothing e
 TEST_CASE("mda: splits the command without a shell and checks its placeholders") {
     auto spec = parse_delivery("mda:/usr/lib/dovecot/dovecot-lda -f {sender} -a '{recipient}'");
     REQUIRE(spec.ok());
-    CHECK(spec->argv == Words{"/usr/lib/dovecot/dovecot-lda", "-f", "{sender}", "-a", "{recipient}"});
+    CHECK(spec->argv ==
+          Words{"/usr/lib/dovecot/dovecot-lda", "-f", "{sender}", "-a", "{recipient}"});
     CHECK(parse_delivery("mda:procmail -a {nope}").error().is(Errc::usage));
     CHECK(parse_delivery("mda:procmail 'unterminated").error().is(Errc::usage));
 }
@@ -38,7 +39,7 @@ TEST_CASE("lmtp: and smtp: take unix:/path or HOST:PORT") {
     REQUIRE(tcp.ok());
     CHECK(tcp->endpoint.tcp.host == "::1");
     CHECK(tcp->endpoint.tcp.port == 2525);
-    CHECK(parse_delivery("lmtp:localhost").error().is(Errc::usage));       // no port
+    CHECK(parse_delivery("lmtp:localhost").error().is(Errc::usage));      // no port
     CHECK(parse_delivery("smtp:unix:relative").error().is(Errc::usage));  // not absolute
 }
 

@@ -16,7 +16,8 @@ ChildResult run(std::vector<std::string> argv, net::Duration timeout = 10s,
                 std::vector<std::string> environment = {}) {
     auto pipe = make_pipe();
     REQUIRE(pipe.ok());
-    auto child = ChildProcess::spawn(argv, {-1, pipe->second.get(), pipe->second.get()}, environment);
+    auto child =
+        ChildProcess::spawn(argv, {-1, pipe->second.get(), pipe->second.get()}, environment);
     REQUIRE(child.ok());
     pipe->second.reset();
     return test::run(wait_collecting(*child, std::move(pipe->first), timeout));
@@ -39,7 +40,8 @@ TEST_CASE("argv[0] is found in PATH and arguments reach the program unchanged, w
 }
 
 TEST_CASE("extra environment variables replace ours") {
-    auto result = run({"/bin/sh", "-c", "echo \"$SENDER/$PATH_IS_SET\""}, 10s, {"SENDER=a@b", "PATH_IS_SET=yes"});
+    auto result = run({"/bin/sh", "-c", "echo \"$SENDER/$PATH_IS_SET\""}, 10s,
+                      {"SENDER=a@b", "PATH_IS_SET=yes"});
     CHECK(result.output == "a@b/yes\n");
 }
 

@@ -18,7 +18,9 @@ namespace {
 
 const Log quiet(0, nullptr);
 
-ChildExit exited(int status) { return {false, status << 8}; }
+ChildExit exited(int status) {
+    return {false, status << 8};
+}
 
 struct TempDir {
     fs::path path;
@@ -39,7 +41,9 @@ std::string contents(const fs::path& file) {
 }
 
 Envelope envelope(std::vector<std::string> recipients) {
-    return {"sender@origin.test", std::move(recipients), "Received: by us\r\n", "id1", BodyType::seven_bit, false};
+    return {"sender@origin.test",  std::move(recipients),
+            "Received: by us\r\n", "id1",
+            BodyType::seven_bit,   false};
 }
 
 Status send_message(MdaSink& sink, const Envelope& e, std::string_view body) {
@@ -76,19 +80,23 @@ TEST_CASE("exit statuses are read like Postfix's pipe(8), local faults deferred"
 }
 
 TEST_CASE("the sendmail shorthand is -oi -f {sender} -- {recipient}") {
-    CHECK(sendmail_argv() ==
-          std::vector<std::string>{"/usr/sbin/sendmail", "-oi", "-f", "{sender}", "--", "{recipient}"});
+    CHECK(sendmail_argv() == std::vector<std::string>{"/usr/sbin/sendmail", "-oi", "-f", "{sender}",
+                                                      "--", "{recipient}"});
 }
 
-TEST_CASE("the MDA gets our Received field and the message with LF line ends, and its environment") {
+TEST_CASE(
+    "the MDA gets our Received field and the message with LF line ends, and its environment") {
     TempDir dir;
     std::string out = (dir.path / "out").string();
-    MdaSink sink({{"/bin/sh", "-c", "cat > \"$1\"; echo \"$SENDER $RECIPIENT $LOCAL $DOMAIN\" > \"$1.env\"", "sh",
-                   out + "-{local}"},
-                  10s, dir.path.string()},
-                 quiet);
+    MdaSink sink(
+        {{"/bin/sh", "-c", "cat > \"$1\"; echo \"$SENDER $RECIPIENT $LOCAL $DOMAIN\" > \"$1.env\"",
+          "sh", out + "-{local}"},
+         10s,
+         dir.path.string()},
+        quiet);
     CHECK(sink.per_recipient_outcomes());
-    auto status = send_message(sink, envelope({"bob@example.org"}), "Subject: x\r\n\r\nline\r\n.dot\rcr\r\n");
+    auto status =
+        send_message(sink, envelope({"bob@example.org"}), "Subject: x\r\n\r\nline\r\n.dot\rcr\r\n");
     REQUIRE_MESSAGE(status.ok(), status.error().message());
     CHECK(contents(out + "-bob") == "Received: by us\nSubject: x\n\nline\n.dot\rcr\n");
     CHECK(contents(out + "-bob.env") == "sender@origin.test bob@example.org bob example.org\n");
@@ -96,7 +104,9 @@ TEST_CASE("the MDA gets our Received field and the message with LF line ends, an
 
 TEST_CASE("an MDA without recipient placeholders runs once per message") {
     TempDir dir;
-    MdaSink sink({{"/bin/sh", "-c", "cat >> \"$0\"", (dir.path / "box").string()}, 10s, dir.path.string()}, quiet);
+    MdaSink sink(
+        {{"/bin/sh", "-c", "cat >> \"$0\"", (dir.path / "box").string()}, 10s, dir.path.string()},
+        quiet);
     CHECK_FALSE(sink.per_recipient_outcomes());
     auto status = send_message(sink, envelope({"a@example.org", "b@example.org"}), "hi\r\n");
     REQUIRE(status.ok());
@@ -105,7 +115,9 @@ TEST_CASE("an MDA without recipient placeholders runs once per message") {
 
 TEST_CASE("a failing MDA gives a reply for the provider, with its first line of output") {
     TempDir dir;
-    MdaSink sink({{"/bin/sh", "-c", "cat >/dev/null; echo 'mailbox locked' >&2; exit 75"}, 10s, dir.path.string()},
+    MdaSink sink({{"/bin/sh", "-c", "cat >/dev/null; echo 'mailbox locked' >&2; exit 75"},
+                  10s,
+                  dir.path.string()},
                  quiet);
     auto status = send_message(sink, envelope({"a@example.org"}), "hi\r\n");
     REQUIRE_FALSE(status.ok());
@@ -119,7 +131,8 @@ TEST_CASE("a failing MDA gives a reply for the provider, with its first line of 
 
 TEST_CASE("user unknown from the MDA is permanent") {
     TempDir dir;
-    MdaSink sink({{"/bin/sh", "-c", "exit 67", "sh", "{recipient}"}, 10s, dir.path.string()}, quiet);
+    MdaSink sink({{"/bin/sh", "-c", "exit 67", "sh", "{recipient}"}, 10s, dir.path.string()},
+                 quiet);
     auto status = send_message(sink, envelope({"nobody@example.org"}), "hi\r\n");
     REQUIRE_FALSE(status.ok());
     CHECK(status.error().is(Errc::permanent));
@@ -138,7 +151,8 @@ TEST_CASE("an MDA that hangs is killed after the timeout: temporary") {
 TEST_CASE("an aborted message never reaches the MDA, and leaves no spool file") {
     TempDir dir;
     fs::path marker = dir.path / "ran";
-    MdaSink sink({{"/bin/sh", "-c", "touch \"$0\"", marker.string()}, 10s, dir.path.string()}, quiet);
+    MdaSink sink({{"/bin/sh", "-c", "touch \"$0\"", marker.string()}, 10s, dir.path.string()},
+                 quiet);
     REQUIRE(test::run(sink.begin(envelope({"a@example.org"}))).ok());
     REQUIRE(test::run(sink.write(std::string_view("partial"))).ok());
     sink.abort();

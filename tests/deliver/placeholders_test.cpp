@@ -41,7 +41,8 @@ TEST_CASE("path_component keeps well-formed UTF-8 and escapes broken sequences a
 }
 
 TEST_CASE("path_component is one-to-one on awkward inputs") {
-    std::set<std::string> inputs{"a/b", "a%2Fb", "a_b", "..", "%2E.", ".", "", "%00", "a b", "a%20b"};
+    std::set<std::string> inputs{"a/b", "a%2Fb", "a_b", "..",  "%2E.",
+                                 ".",   "",      "%00", "a b", "a%20b"};
     std::set<std::string> outputs;
     for (const auto& in : inputs) outputs.insert(path_component(in));
     CHECK(outputs.size() == inputs.size());
@@ -63,7 +64,9 @@ TEST_CASE("expand_raw keeps the values as they are") {
 
 TEST_CASE("check_placeholders refuses unknown names; names_recipient spots recipient fields") {
     CHECK(check_placeholders("/srv/{domain}/{local}", {"recipient", "local", "domain"}).ok());
-    CHECK(check_placeholders("/srv/{user}", {"recipient", "local", "domain"}).error().is(Errc::usage));
+    CHECK(check_placeholders("/srv/{user}", {"recipient", "local", "domain"})
+              .error()
+              .is(Errc::usage));
     CHECK(check_placeholders("-f {sender}", {"recipient"}).error().is(Errc::usage));
     CHECK(names_recipient("{recipient}"));
     CHECK(names_recipient("--to={local}"));

@@ -7,12 +7,15 @@ using namespace odmr::deliver;
 
 namespace {
 
-smtp::Reply reply(int code, std::vector<std::string> lines) { return {code, std::move(lines)}; }
+smtp::Reply reply(int code, std::vector<std::string> lines) {
+    return {code, std::move(lines)};
+}
 
 }  // namespace
 
 TEST_CASE("a 5xx for a recipient is passed on as it was said") {
-    auto out = relay_reply(reply(550, {"5.1.1 <x@example.org> User doesn't exist: x@example.org"}), true);
+    auto out =
+        relay_reply(reply(550, {"5.1.1 <x@example.org> User doesn't exist: x@example.org"}), true);
     CHECK(out.code == 550);
     CHECK(out.enhanced == "5.1.1");
     CHECK(out.text == "<x@example.org> User doesn't exist: x@example.org");
@@ -38,7 +41,9 @@ TEST_CASE("421 from the local peer never reaches the provider as 421") {
     CHECK(out.enhanced == "4.3.2");
 }
 
-TEST_CASE("a reply without an enhanced code gets X.0.0; multi-line text is joined, control bytes hidden") {
+TEST_CASE(
+    "a reply without an enhanced code gets X.0.0; multi-line text is joined, control bytes "
+    "hidden") {
     auto out = relay_reply(reply(450, {"mailbox busy", "try\tlater"}), true);
     CHECK(out.code == 450);
     CHECK(out.enhanced == "4.0.0");

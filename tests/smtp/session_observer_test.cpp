@@ -8,8 +8,12 @@ using namespace odmr::smtp;
 
 namespace {
 
-void client(SessionObserver& o, std::string_view s) { o.from_client(s); }
-void server(SessionObserver& o, std::string_view s) { o.from_server(s); }
+void client(SessionObserver& o, std::string_view s) {
+    o.from_client(s);
+}
+void server(SessionObserver& o, std::string_view s) {
+    o.from_server(s);
+}
 
 }  // namespace
 
