@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
         return odmr::app::exit_software;
     }
     ::signal(SIGPIPE, SIG_IGN);  // a vanished peer is an error code, not a signal
-    ::signal(SIGXFSZ, SIG_IGN);  // a file size limit is a write error (EFBIG), not death
+    (void)::signal(SIGXFSZ, SIG_IGN);  // a file size limit is a write error (EFBIG), not death
     try {
         auto parsed = odmr::app::parse_options(argc, argv);
         if (auto* early = std::get_if<odmr::app::EarlyExit>(&parsed)) {

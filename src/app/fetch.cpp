@@ -21,7 +21,8 @@ Result<std::unique_ptr<deliver::Sink>> make_sink(const Account& account, const L
     if (spec.kind == "maildir") {
         sink = std::make_unique<deliver::MaildirSink>(spec.target, hostname, log);
     } else if (spec.kind == "mda") {
-        const char* tmpdir = std::getenv("TMPDIR");
+        const char* tmpdir =
+            std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): before any thread
         deliver::MdaConfig config{spec.argv, account.mda_timeout,
                                   tmpdir != nullptr && *tmpdir == '/' ? tmpdir : "/tmp"};
         sink = std::make_unique<deliver::MdaSink>(std::move(config), log);

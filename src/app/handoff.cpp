@@ -5,12 +5,15 @@
 
 #include <algorithm>
 #include <array>
+#include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
 #include <cstring>
 #include <optional>
+#include <system_error>
 
 #include "deliver/child_process.h"
 #include "smtp/session_observer.h"
@@ -19,8 +22,6 @@
 namespace odmr::app {
 namespace {
 
-using asio::experimental::awaitable_operators::operator||;
-using asio::experimental::awaitable_operators::operator&&;
 using Clock = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
@@ -43,8 +44,8 @@ asio::awaitable<Result<Local>> open_local(const HandoffTarget& target,
     }
     int pair[2] = {-1, -1};
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0)
-        co_return make_error(Errc::storage,
-                             std::string("cannot make a socket pair: ") + std::strerror(errno));
+        co_return make_error(Errc::storage, std::string("cannot make a socket pair: ") +
+                                                std::generic_category().message(errno));
     UniqueFd ours(pair[0]), theirs(pair[1]);
     auto errors = deliver::make_pipe();
     if (!errors) co_return errors.error();
@@ -146,6 +147,7 @@ asio::awaitable<Result<smtp::SessionReport>> hand_off(net::Reader& provider,
     auto to_mta = [&](std::span<const char> b) { observer.from_client(b); };
     auto to_provider = [&](std::span<const char> b) { observer.from_server(b); };
     auto bridge = [&]() -> asio::awaitable<void> {
+        using asio::experimental::awaitable_operators::operator||;
         co_await (pump(provider.stream(), mta, limits.session, activity, to_mta) ||
                   pump(mta, provider.stream(), limits.session, activity, to_provider) ||
                   watchdog(limits, activity, timed_out));
@@ -161,6 +163,7 @@ asio::awaitable<Result<smtp::SessionReport>> hand_off(net::Reader& provider,
             bool clean = !exit.timed_out && WIFEXITED(exit.status) && WEXITSTATUS(exit.status) == 0;
             if (!clean) log.warning("handoff program " + exit.describe());
         };
+        using asio::experimental::awaitable_operators::operator&&;
         co_await (program() && log_output(errors, log));
     } else {
         co_await bridge();

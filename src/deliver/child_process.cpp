@@ -15,6 +15,7 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <cstring>
+#include <system_error>
 #include <utility>
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX
@@ -22,8 +23,6 @@ extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX
 namespace odmr::deliver {
 namespace {
 
-using asio::experimental::awaitable_operators::operator||;
-using asio::experimental::awaitable_operators::operator&&;
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 std::vector<std::string> merged_environment(const std::vector<std::string>& extra) {
@@ -42,6 +41,7 @@ std::vector<std::string> merged_environment(const std::vector<std::string>& extr
 
 std::vector<char*> pointers(std::vector<std::string>& strings) {
     std::vector<char*> out;
+    out.reserve(strings.size() + 1);
     for (auto& s : strings) out.push_back(s.data());
     out.push_back(nullptr);
     return out;
@@ -106,7 +106,9 @@ Result<ChildProcess> ChildProcess::spawn(const std::vector<std::string>& argv, c
     pid_t pid = -1;
     int e = ::posix_spawnp(&pid, args[0].c_str(), &setup.actions, &setup.attributes,
                            arg_pointers.data(), env_pointers.data());
-    if (e != 0) return make_error(Errc::storage, "cannot run " + argv[0] + ": " + std::strerror(e));
+    if (e != 0)
+        return make_error(Errc::storage,
+                          "cannot run " + argv[0] + ": " + std::generic_category().message(e));
     return ChildProcess(pid);
 }
 
@@ -146,6 +148,7 @@ asio::awaitable<ChildExit> ChildProcess::wait(net::Duration timeout) {
     UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)));
     if (pidfd.valid()) {
         asio::posix::stream_descriptor exited(executor, pidfd.get());
+        using asio::experimental::awaitable_operators::operator||;
         auto winner =
             co_await (exited.async_wait(asio::posix::descriptor_base::wait_read, use_tuple) ||
                       timer.async_wait(use_tuple));
@@ -171,8 +174,8 @@ asio::awaitable<ChildExit> ChildProcess::wait(net::Duration timeout) {
 Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
     int fds[2] = {-1, -1};
     if (::pipe2(fds, O_CLOEXEC) != 0)
-        return make_error(Errc::storage,
-                          std::string("cannot make a pipe: ") + std::strerror(errno));
+        return make_error(Errc::storage, std::string("cannot make a pipe: ") +
+                                             std::generic_category().message(errno));
     return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
@@ -197,6 +200,7 @@ asio::awaitable<ChildResult> wait_collecting(ChildProcess& child, UniqueFd outpu
         pipe.cancel();  // a daemon it left behind may hold the pipe open
         co_return exit;
     };
+    using asio::experimental::awaitable_operators::operator&&;
     ChildExit exit = co_await (waiter() && reader());
     // What the child wrote just before it ended may still be in the pipe.
     pipe.non_blocking(true);

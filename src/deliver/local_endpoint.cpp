@@ -10,7 +10,6 @@
 namespace odmr::deliver {
 namespace {
 
-using asio::experimental::awaitable_operators::operator||;
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 }  // namespace
@@ -62,6 +61,7 @@ asio::awaitable<Result<asio::ip::tcp::socket>> connect_local(const LocalEndpoint
     asio::local::stream_protocol::socket socket(executor);
     asio::steady_timer timer(executor);
     timer.expires_after(timeout);
+    using asio::experimental::awaitable_operators::operator||;
     auto attempt = co_await (socket.async_connect({endpoint.unix_path}, use_tuple) ||
                              timer.async_wait(use_tuple));
     if (attempt.index() == 1)

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 #include <memory>
+#include <system_error>
 #include <vector>
 
 #include "util/unique_fd.h"
@@ -18,7 +19,7 @@ namespace odmr::deliver {
 namespace {
 
 Error storage_error(int error_number, const std::string& what) {
-    return make_error(Errc::storage, what + ": " + std::strerror(error_number));
+    return make_error(Errc::storage, what + ": " + std::generic_category().message(error_number));
 }
 
 std::string parent_of(const std::string& path) {
@@ -62,7 +63,8 @@ Status ensure_maildir(const std::string& path) {
     for (const char* sub : {"", "/tmp", "/new", "/cur"}) {
         if (auto made = make_directories(path + sub); !made) return made;
     }
-    if (::access((path + "/tmp").c_str(), W_OK) != 0 || ::access((path + "/new").c_str(), W_OK) != 0)
+    if (::access((path + "/tmp").c_str(), W_OK) != 0 ||
+        ::access((path + "/new").c_str(), W_OK) != 0)
         return storage_error(errno, "Maildir " + path + " is not writable");
     return {};
 }
@@ -73,6 +75,7 @@ std::size_t clean_stale_tmp(const std::string& path, std::chrono::seconds max_ag
     if (!dir) return 0;
     std::time_t limit = std::time(nullptr) - static_cast<std::time_t>(max_age.count());
     std::vector<std::string> stale;
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): one stream, read by one thread
     while (const dirent* entry = ::readdir(dir.get())) {
         struct stat st {};
         if (::fstatat(::dirfd(dir.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
@@ -80,10 +83,13 @@ std::size_t clean_stale_tmp(const std::string& path, std::chrono::seconds max_ag
     }
     std::size_t removed = 0;
     for (const auto& name : stale) {
-        if (::unlinkat(::dirfd(dir.get()), name.c_str(), 0) == 0)
+        if (::unlinkat(::dirfd(dir.get()), name.c_str(), 0) == 0) {
             ++removed;
-        else
-            log.warning("cannot remove stale " + tmp + "/" + name + ": " + std::strerror(errno));
+            continue;
+        }
+        std::string what = "cannot remove stale " + tmp;
+        what.append("/").append(name);
+        log.warning(storage_error(errno, what).detail);
     }
     if (removed > 0)
         log.notice("removed " + std::to_string(removed) +

@@ -12,10 +12,14 @@ namespace odmr::deliver {
 std::string maildir_safe_host(std::string_view host) {
     std::string out;
     for (char c : host) {
-        if (c == '/') out += "\\057";
-        else if (c == ':') out += "\\072";
-        else if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f) out += '_';
-        else out += c;
+        if (c == '/')
+            out += "\\057";
+        else if (c == ':')
+            out += "\\072";
+        else if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f)
+            out += '_';
+        else
+            out += c;
     }
     return out.empty() ? "localhost" : out;
 }
@@ -33,8 +37,8 @@ std::string MaildirNamer::next() {
     gettimeofday(&now, nullptr);
     std::uint64_t random = 0;
     randombytes_buf(&random, sizeof random);
-    return maildir_unique_name({now.tv_sec, now.tv_usec, static_cast<std::int64_t>(getpid()),
-                                ++count_, random, host_});
+    return maildir_unique_name(
+        {now.tv_sec, now.tv_usec, static_cast<std::int64_t>(getpid()), ++count_, random, host_});
 }
 
 }  // namespace odmr::deliver

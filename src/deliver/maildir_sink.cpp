@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include "deliver/maildir.h"
 #include "deliver/placeholders.h"
@@ -15,7 +16,7 @@ namespace {
 constexpr std::size_t write_size = 64 * 1024;
 
 Error storage_error(int error_number, const std::string& what) {
-    return make_error(Errc::storage, what + ": " + std::strerror(error_number));
+    return make_error(Errc::storage, what + ": " + std::generic_category().message(error_number));
 }
 
 UniqueFd create_exclusive(const std::string& path) {

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include "deliver/maildir.h"
 #include "deliver/placeholders.h"
@@ -43,7 +44,7 @@ constexpr ExitMeaning exit_meanings[] = {
 };
 
 Error storage_error(int error_number, const std::string& what) {
-    return make_error(Errc::storage, what + ": " + std::strerror(error_number));
+    return make_error(Errc::storage, what + ": " + std::generic_category().message(error_number));
 }
 
 // The first line of the program's output, fit for a reply.
@@ -164,10 +165,12 @@ asio::awaitable<Result<MdaOutcome>> MdaSink::run(const std::string& recipient) {
     std::string who = "message " + envelope_.id + ": " + argv.front();
     for (const auto& line : text::split(result.output, '\n')) {
         if (line.empty()) continue;
+        std::string said = who;
+        said.append(": ").append(line);
         if (outcome.delivered)
-            log_.info(who + ": " + line);
+            log_.info(said);
         else
-            log_.warning(who + ": " + line);
+            log_.warning(said);
     }
     if (!outcome.delivered) {
         log_.error(who + " " + result.exit.describe() +
