@@ -40,18 +40,6 @@ Result<std::unique_ptr<deliver::Sink>> make_sink(const Account& account, const L
 
 namespace {
 
-// The reversed session: served here into the sink, or handed to a local MTA.
-asio::awaitable<Result<smtp::SessionReport>> receive(const Account& account, net::Reader& reader,
-                                                     deliver::Sink* sink, const Log& log) {
-    if (sink == nullptr) {
-        HandoffLimits limits{account.server.command_timeout, account.server.session_timeout,
-                             account.connect_timeout};
-        co_return co_await hand_off(reader, account.delivery.handoff, limits, log);
-    }
-    smtp::Server server(reader, *sink, account.server, log);
-    co_return co_await server.run();
-}
-
 // One connection: negotiate, and if the line turns around, receive.
 // Returns the messages delivered, or nothing when the provider has no mail.
 asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
@@ -76,7 +64,16 @@ asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
         co_return std::optional<smtp::SessionReport>();
     }
     log.info("ATRN accepted, receiving mail");
-    auto report = co_await receive(account, reader, sink, log);
+    // Served here into the sink, or handed to a local MTA.
+    Result<smtp::SessionReport> report = smtp::SessionReport{};
+    if (sink == nullptr) {
+        HandoffLimits limits{account.server.command_timeout, account.server.session_timeout,
+                             account.connect_timeout};
+        report = co_await hand_off(reader, account.delivery.handoff, limits, log);
+    } else {
+        smtp::Server server(reader, *sink, account.server, log);
+        report = co_await server.run();
+    }
     stream.close();
     if (!report) co_return report.error();
     co_return std::optional<smtp::SessionReport>(*report);
