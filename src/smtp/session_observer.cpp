@@ -121,7 +121,7 @@ void SessionObserver::server_reply(int code) {
             return;
         case Expect::data_end:
         case Expect::bdat_last:
-            if (positive) ++delivered_;
+            ++(positive ? delivered_ : refused_);
             return;
         case Expect::starttls:
             if (code == 220) lost_ = true;  // TLS from here on, between the two ends

@@ -21,6 +21,8 @@ class SessionObserver {
     void from_server(std::span<const char> bytes);
 
     std::size_t delivered() const { return delivered_; }
+    // Messages whose data the server refused (4xx or 5xx after the data).
+    std::size_t refused() const { return refused_; }
     std::size_t commands() const { return commands_; }
     // Following stopped (STARTTLS, an over-long line): delivered() is then
     // a lower bound.
@@ -42,6 +44,7 @@ class SessionObserver {
     DotDecoder decoder_;
     std::string scratch_;
     std::size_t delivered_ = 0;
+    std::size_t refused_ = 0;
     std::size_t commands_ = 0;
     bool lost_ = false;
 };

@@ -713,6 +713,19 @@ class Delivery(unittest.TestCase):
         self.assertEqual(sorted(header_message_id(s) for s in maildir_messages(exim.maildir)),
                          sorted(m.message_id for m in messages))
 
+    def test_handoff_refused_after_data(self):
+        """The local server answers 451 after the data: the provider keeps that message,
+        the other one is delivered once, and the run ends with 75."""
+        server = self.fault_server(lmtp=False)
+        fine = make_message("ada@origin.test", ["alice@example.org"], "fine", "F.\n")
+        deferred = make_message("ada@origin.test", ["temp451@example.org"], "later", "L.\n")
+        ids = self.start_provider([fine, deferred])
+        self.fetch(f"handoff:tcp:{server.address}")
+        self.assertExit(EX_TEMPFAIL)
+        self.assertPending({ids[1]: ["temp451@example.org"]})
+        self.assertTrue(self.provider.queue.get(ids[1]).last_reply.startswith("451 4.3.0"))
+        self.assertEqual([a.recipients for a in server.accepted], [["alice@example.org"]])
+
     def test_handoff_down(self):
         """Nothing listens: the provider is told 421 and keeps everything; exit 75."""
         messages = [make_message("ada@origin.test", ["alice@example.org"], "x", "X.\n")]
