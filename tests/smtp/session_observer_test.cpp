@@ -55,6 +55,7 @@ TEST_CASE("a refused end of data, or a refused DATA, counts nothing") {
     client(o, "body\r\n.\r\n");
     server(o, "451 4.3.0 later\r\n");
     CHECK(o.delivered() == 0);
+    CHECK(o.refused() == 1);
     CHECK_FALSE(o.lost());
 }
 
