@@ -726,6 +726,18 @@ class Delivery(unittest.TestCase):
         self.assertTrue(self.provider.queue.get(ids[1]).last_reply.startswith("451 4.3.0"))
         self.assertEqual([a.recipients for a in server.accepted], [["alice@example.org"]])
 
+    def test_handoff_bare_quit_after_turn(self):
+        """Exim's 250 to ATRN, then a raw QUIT beneath TLS and a close: no mail (exit 1),
+        the local MTA ends cleanly and holds nothing."""
+        exim = self.exim()
+        ids = self.start_provider([make_message("ada@origin.test", ["alice@example.org"], "x",
+                                                "X.\n")], bare_quit_after_turn=True)
+        self.fetch("handoff:exec:" + " ".join(exim.argv("-bs", "-odi")))
+        self.assertExit(1)
+        self.assertPending({ids[0]: ["alice@example.org"]})
+        self.assertEqual(maildir_messages(exim.maildir), [])
+        self.assertEqual(self.provider.session_count, 1)
+
     def test_handoff_down(self):
         """Nothing listens: the provider is told 421 and keeps everything; exit 75."""
         messages = [make_message("ada@origin.test", ["alice@example.org"], "x", "X.\n")]
