@@ -103,8 +103,22 @@ _odmr_fetch()
                     [[ -n $tail ]] && printf -v tail '%q' "$tail"
                     COMPREPLY+=("maildir:$head$tail/")
                 done
+            elif [[ $cur == @(lmtp|smtp|handoff):unix:* ]]; then
+                # A socket path after unix:.
+                local IFS=$'\n' prefix=${cur%%unix:*}unix: file
+                COMPREPLY=()
+                for file in $(compgen -f -- "${cur#"$prefix"}"); do
+                    [[ -d $file ]] && file+=/
+                    COMPREPLY+=("$prefix$file")
+                done
+            elif [[ $cur == handoff:* ]]; then
+                COMPREPLY=($(compgen -W 'handoff:tcp: handoff:unix: handoff:exec:' -- "$cur"))
+            elif [[ $cur == @(lmtp|smtp):* ]]; then
+                COMPREPLY=($(compgen -W "${cur%%:*}:unix:" -- "$cur"))
+            elif [[ $cur == mda:* ]]; then
+                COMPREPLY=($(compgen -W 'mda:sendmail' -- "$cur"))
             else
-                COMPREPLY=($(compgen -W 'maildir:' -- "$cur"))
+                COMPREPLY=($(compgen -W 'maildir: mda: lmtp: smtp: handoff:' -- "$cur"))
             fi
             compopt -o nospace 2>/dev/null
             _odmr_fetch_ltrim_colon
@@ -117,7 +131,7 @@ _odmr_fetch()
             return
             ;;
         --user | --helo-name | --max-sessions | --connect-timeout | \
-            --timeout | --atrn-timeout | --max-message-size | --max-recipients | \
+            --timeout | --atrn-timeout | --mda-timeout | --max-message-size | --max-recipients | \
             --max-line-length | --max-commands | --max-errors | --session-timeout)
             # Free text or a number: nothing to offer.
             return
@@ -130,7 +144,7 @@ _odmr_fetch()
         COMPREPLY=($(compgen -W '-h --help --version --config --host --user
             --password-file --tls --tls-ca-file --deliver --helo-name --auth
             --allow-plaintext-auth --max-sessions --connect-timeout --timeout
-            --atrn-timeout --max-message-size --max-recipients --max-line-length
+            --atrn-timeout --mda-timeout --max-message-size --max-recipients --max-line-length
             --max-commands --max-errors --session-timeout -v --verbose -q --quiet' \
             -- "$cur"))
         return

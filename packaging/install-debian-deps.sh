@@ -5,8 +5,10 @@ set -eu
 packages="build-essential cmake ninja-build pkg-config libasio-dev libssl-dev libcli11-dev
           libsodium-dev doctest-dev python3 openssl"
 if [ "${1:-}" = "--test" ]; then
-    # clang and its runtime for the libFuzzer targets
-    packages="$packages clang libclang-rt-14-dev"
+    # clang and its runtime for the libFuzzer targets; the real local peers
+    # of the delivery tests: Dovecot's LMTP server and Exim (an MTA: it
+    # replaces the machine's MTA, whose daemon the tests never use)
+    packages="$packages clang libclang-rt-14-dev dovecot-core dovecot-lmtpd exim4-daemon-light"
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq

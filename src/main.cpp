@@ -29,16 +29,17 @@ int run(const odmr::app::Options& options) {
         log.error(tls_context.error().message());
         return app::exit_code_for(tls_context.error());
     }
-    auto sink = app::make_sink(account->delivery, account->server.hostname, log);
+    // Before the sink: a sink's sockets must go before their io_context.
+    asio::io_context io;
+    auto sink = app::make_sink(*account, log);
     if (!sink) {
         log.error(sink.error().message());
         return app::exit_code_for(sink.error());
     }
 
-    asio::io_context io;
     app::FetchSummary summary;
     bool crashed = false;
-    asio::co_spawn(io, app::fetch(*account, **sink, **tls_context, log),
+    asio::co_spawn(io, app::fetch(*account, sink->get(), **tls_context, log),
                    [&](std::exception_ptr failure, app::FetchSummary result) {
                        if (failure) {
                            crashed = true;
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
         return odmr::app::exit_software;
     }
     ::signal(SIGPIPE, SIG_IGN);  // a vanished peer is an error code, not a signal
+    (void)::signal(SIGXFSZ, SIG_IGN);  // a file size limit is a write error (EFBIG), not death
     try {
         auto parsed = odmr::app::parse_options(argc, argv);
         if (auto* early = std::get_if<odmr::app::EarlyExit>(&parsed)) {

@@ -6,6 +6,9 @@
 #include <climits>
 #include <cstdlib>
 
+#include "app/command_line.h"
+#include "deliver/mda_sink.h"
+#include "deliver/placeholders.h"
 #include "sasl/mechanism.h"
 #include "util/text.h"
 
@@ -25,17 +28,80 @@ std::string local_host_name() {
     return name;
 }
 
+namespace {
+
+constexpr std::string_view delivery_kinds =
+    "maildir:PATH, mda:COMMAND [ARGS...], mda:sendmail, lmtp:HOST:PORT, lmtp:unix:/PATH, "
+    "smtp:HOST:PORT, "
+    "smtp:unix:/PATH, handoff:tcp:HOST:PORT, handoff:unix:/PATH or handoff:exec:COMMAND [ARGS...]";
+
+Result<std::vector<std::string>> parse_program(const std::string& text, bool placeholders) {
+    auto argv = split_command(text);
+    if (!argv) return make_error(Errc::usage, "--deliver: " + argv.error().detail);
+    (*argv)[0] = expand_home((*argv)[0]);
+    for (const auto& arg : *argv) {
+        if (!placeholders) continue;
+        if (auto checked =
+                deliver::check_placeholders(arg, {"sender", "recipient", "local", "domain"});
+            !checked)
+            return make_error(Errc::usage, "--deliver: " + checked.error().detail);
+    }
+    return argv;
+}
+
+Result<DeliverySpec> parse_handoff(DeliverySpec spec) {
+    const std::string& t = spec.target;
+    if (t.starts_with("exec:")) {
+        auto argv = parse_program(t.substr(5), false);
+        if (!argv) return argv.error();
+        spec.handoff.argv = std::move(*argv);
+        return spec;
+    }
+    if (!t.starts_with("tcp:") && !t.starts_with("unix:"))
+        return make_error(Errc::usage,
+                          "--deliver handoff: needs tcp:HOST:PORT, unix:/PATH or exec:COMMAND");
+    auto endpoint = deliver::parse_local_endpoint(t.starts_with("tcp:") ? t.substr(4) : t);
+    if (!endpoint) return make_error(Errc::usage, "--deliver: " + endpoint.error().detail);
+    spec.handoff.endpoint = std::move(*endpoint);
+    return spec;
+}
+
+}  // namespace
+
 Result<DeliverySpec> parse_delivery(const std::string& text) {
     auto colon = text.find(':');
     if (colon == std::string::npos || colon + 1 == text.size())
-        return make_error(Errc::usage, "--deliver needs KIND:TARGET, e.g. maildir:~/Maildir");
-    DeliverySpec spec{text.substr(0, colon), text.substr(colon + 1)};
-    if (spec.kind != "maildir")
         return make_error(Errc::usage,
-                          "unknown delivery kind \"" + spec.kind + "\" (known: maildir)");
-    spec.target = expand_home(spec.target);
-    while (spec.target.size() > 1 && spec.target.ends_with('/')) spec.target.pop_back();
-    return spec;
+                          "--deliver needs KIND:TARGET, one of " + std::string(delivery_kinds));
+    DeliverySpec spec{text.substr(0, colon), text.substr(colon + 1), {}, {}, {}};
+    if (spec.kind == "maildir") {
+        auto checked = deliver::check_placeholders(spec.target, {"recipient", "local", "domain"});
+        if (!checked) return make_error(Errc::usage, "--deliver: " + checked.error().detail);
+        spec.target = expand_home(spec.target);
+        while (spec.target.size() > 1 && spec.target.ends_with('/')) spec.target.pop_back();
+        return spec;
+    }
+    if (spec.kind == "mda") {
+        if (text::trim(spec.target) == "sendmail") {
+            spec.argv = deliver::sendmail_argv();
+            return spec;
+        }
+        auto argv = parse_program(spec.target, true);
+        if (!argv) return argv.error();
+        spec.argv = std::move(*argv);
+        return spec;
+    }
+    if (spec.kind == "lmtp" || spec.kind == "smtp") {
+        auto endpoint = deliver::parse_local_endpoint(spec.target);
+        if (!endpoint)
+            return make_error(Errc::usage,
+                              "--deliver " + spec.kind + ": " + endpoint.error().detail);
+        spec.endpoint = std::move(*endpoint);
+        return spec;
+    }
+    if (spec.kind == "handoff") return parse_handoff(std::move(spec));
+    return make_error(Errc::usage, "unknown delivery kind \"" + spec.kind +
+                                       "\" (known: " + std::string(delivery_kinds) + ")");
 }
 
 namespace {
@@ -86,6 +152,7 @@ Result<Account> resolve_account(const Options& o) {
 
     account.tls_policy.ca_file = expand_home(o.tls_ca_file);
     account.connect_timeout = std::chrono::seconds(o.connect_timeout);
+    account.mda_timeout = std::chrono::seconds(o.mda_timeout);
     account.max_sessions = o.max_sessions;
 
     std::string hostname = o.helo_name.empty() ? local_host_name() : o.helo_name;

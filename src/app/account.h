@@ -6,7 +6,9 @@
 #include <memory>
 #include <string>
 
+#include "app/handoff.h"
 #include "app/options.h"
+#include "deliver/local_endpoint.h"
 #include "net/connect.h"
 #include "net/tls.h"
 #include "odmr/customer.h"
@@ -16,15 +18,20 @@
 
 namespace odmr::app {
 
+// Where the mail goes (--deliver KIND:TARGET), checked.
 struct DeliverySpec {
-    std::string kind;    // "maildir"
-    std::string target;  // the path, "~" expanded
+    std::string kind;                 // "maildir", "mda", "lmtp", "smtp" or "handoff"
+    std::string target;               // maildir: the path pattern, "~" expanded
+    std::vector<std::string> argv;    // mda: the program and its arguments (with placeholders)
+    deliver::LocalEndpoint endpoint;  // lmtp, smtp
+    HandoffTarget handoff;            // handoff
 };
 
 struct Account {
     net::HostPort provider;
     net::TlsPolicy tls_policy;
     net::Duration connect_timeout{};
+    net::Duration mda_timeout{};
     unsigned max_sessions = 100;
     std::unique_ptr<Secret> password;  // stable address: the customer config points at it
     odmr::CustomerConfig customer;

@@ -1,7 +1,12 @@
 #include "app/fetch.h"
 
+#include <cstdlib>
 #include "app/exit_code.h"
-#include "deliver/maildir.h"
+
+#include "app/handoff.h"
+#include "deliver/maildir_sink.h"
+#include "deliver/mda_sink.h"
+#include "deliver/relay_sink.h"
 #include "net/connect.h"
 #include "net/reader.h"
 #include "odmr/customer.h"
@@ -9,12 +14,28 @@
 
 namespace odmr::app {
 
-Result<std::unique_ptr<deliver::Sink>> make_sink(const DeliverySpec& spec,
-                                                 const std::string& hostname, const Log& log) {
-    if (spec.kind == "maildir")
-        return std::unique_ptr<deliver::Sink>(
-            std::make_unique<deliver::MaildirSink>(spec.target, hostname, log));
-    return make_error(Errc::usage, "unknown delivery kind " + spec.kind);
+Result<std::unique_ptr<deliver::Sink>> make_sink(const Account& account, const Log& log) {
+    const DeliverySpec& spec = account.delivery;
+    const std::string& hostname = account.server.hostname;
+    std::unique_ptr<deliver::Sink> sink;
+    if (spec.kind == "maildir") {
+        sink = std::make_unique<deliver::MaildirSink>(spec.target, hostname, log);
+    } else if (spec.kind == "mda") {
+        const char* tmpdir =
+            std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): before any thread
+        deliver::MdaConfig config{spec.argv, account.mda_timeout,
+                                  tmpdir != nullptr && *tmpdir == '/' ? tmpdir : "/tmp"};
+        sink = std::make_unique<deliver::MdaSink>(std::move(config), log);
+    } else if (spec.kind == "lmtp" || spec.kind == "smtp") {
+        auto protocol =
+            spec.kind == "lmtp" ? deliver::RelayProtocol::lmtp : deliver::RelayProtocol::smtp;
+        sink = std::make_unique<deliver::RelaySink>(
+            deliver::RelayConfig{protocol, spec.endpoint, hostname, account.server.data_timeout},
+            log);
+    } else if (spec.kind != "handoff") {
+        return make_error(Errc::usage, "unknown delivery kind " + spec.kind);
+    }
+    return sink;
 }
 
 namespace {
@@ -22,7 +43,7 @@ namespace {
 // One connection: negotiate, and if the line turns around, receive.
 // Returns the messages delivered, or nothing when the provider has no mail.
 asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
-    const Account& account, deliver::Sink& sink, asio::ssl::context& tls_context, const Log& log) {
+    const Account& account, deliver::Sink* sink, asio::ssl::context& tls_context, const Log& log) {
     auto socket = co_await net::connect(account.provider, account.connect_timeout);
     if (!socket) co_return socket.error();
     log.info("connected to " + account.provider.host + " port " +
@@ -44,8 +65,16 @@ asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
         co_return std::optional<smtp::SessionReport>();
     }
     log.info("ATRN accepted, receiving mail");
-    smtp::Server server(reader, sink, account.server, log);
-    auto report = co_await server.run();
+    // Served here into the sink, or handed to a local MTA.
+    Result<smtp::SessionReport> report = smtp::SessionReport{};
+    if (sink == nullptr) {
+        HandoffLimits limits{account.server.command_timeout, account.server.session_timeout,
+                             account.connect_timeout};
+        report = co_await hand_off(reader, account.delivery.handoff, limits, log);
+    } else {
+        smtp::Server server(reader, *sink, account.server, log);
+        report = co_await server.run();
+    }
     stream.close();
     if (!report) co_return report.error();
     co_return std::optional<smtp::SessionReport>(*report);
@@ -53,7 +82,7 @@ asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
 
 }  // namespace
 
-asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink& sink,
+asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink* sink,
                                     asio::ssl::context& tls_context, const Log& log) {
     FetchSummary summary;
     while (summary.sessions < account.max_sessions) {
@@ -69,6 +98,7 @@ asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink& sink,
         }
         const auto& report = **session;
         summary.delivered += report.delivered;
+        summary.failed += report.rejected;
         if (report.delivered == 0) {
             if (report.commands == 0)
                 log.notice(
@@ -80,6 +110,10 @@ asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink& sink,
             log.notice("stopping after " + std::to_string(account.max_sessions) +
                        " sessions (--max-sessions); more mail may be waiting");
     }
+    if (sink != nullptr) co_await sink->close();
+    if (!summary.error && summary.failed > 0)
+        summary.error = make_error(Errc::temporary, std::to_string(summary.failed) +
+                                                        " message(s) could not be delivered here");
     co_return summary;
 }
 

@@ -17,13 +17,15 @@ namespace odmr::app {
 struct FetchSummary {
     std::size_t sessions = 0;
     std::size_t delivered = 0;
+    std::size_t failed = 0;      // messages refused because local delivery failed
     std::optional<Error> error;  // why the run stopped early, if it did
 };
 
-Result<std::unique_ptr<deliver::Sink>> make_sink(const DeliverySpec& spec,
-                                                 const std::string& hostname, const Log& log);
+// The sink for the account's --deliver; none (nullptr) for handoff, where
+// the session is bridged to a local MTA instead of served here.
+Result<std::unique_ptr<deliver::Sink>> make_sink(const Account& account, const Log& log);
 
-asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink& sink,
+asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink* sink,
                                     asio::ssl::context& tls_context, const Log& log);
 
 // Exit status for a finished run (see app/exit_code.h).

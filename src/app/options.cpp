@@ -42,7 +42,9 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
     app.add_option("--tls-ca-file", o.tls_ca_file,
                    "Trust the CA certificates in FILE instead of the system store")
         ->type_name("FILE");
-    app.add_option("--deliver", o.deliver, "Where to deliver: maildir:PATH")
+    app.add_option("--deliver", o.deliver,
+                   "Where to deliver: maildir:PATH, mda:COMMAND, mda:sendmail, lmtp:ENDPOINT, "
+                   "smtp:ENDPOINT, handoff:ENDPOINT or handoff:exec:COMMAND (see the man page)")
         ->type_name("KIND:TARGET");
     app.add_option("--helo-name", o.helo_name, "Name to announce with EHLO (default: host name)")
         ->type_name("NAME");
@@ -62,6 +64,10 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
         ->type_name("SECONDS")
         ->check(CLI::Range(1u, 86400u).description(""));
     app.add_option("--atrn-timeout", o.atrn_timeout, "Seconds to wait for the reply to ATRN")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(1u, 86400u).description(""));
+    app.add_option("--mda-timeout", o.mda_timeout,
+                   "Seconds a delivery program (mda:) may run before it is killed (4xx)")
         ->type_name("SECONDS")
         ->check(CLI::Range(1u, 86400u).description(""));
     app.add_option("--max-message-size", o.max_message_size,

@@ -4,7 +4,9 @@
 
 namespace odmr::deliver {
 
-void CrlfToLf::convert(std::span<const char> in, std::string& out) {
+// memchr finds each CR, so the common case (a whole line without CR but its
+// last) costs one bulk append per line, not a branch per byte.
+void LfConverter::convert(std::span<const char> in, std::string& out) {
     const char* p = in.data();
     const char* end = p + in.size();
     if (pending_cr_ && p < end) {
@@ -20,7 +22,7 @@ void CrlfToLf::convert(std::span<const char> in, std::string& out) {
         }
         out.append(p, cr);
         if (cr + 1 == end) {
-            pending_cr_ = true;  // decide when the next chunk shows what follows
+            pending_cr_ = true;  // decided by the next chunk's first byte
             return;
         }
         if (cr[1] != '\n') out += '\r';
@@ -28,7 +30,7 @@ void CrlfToLf::convert(std::span<const char> in, std::string& out) {
     }
 }
 
-void CrlfToLf::finish(std::string& out) {
+void LfConverter::finish(std::string& out) {
     if (pending_cr_) out += '\r';
     pending_cr_ = false;
 }

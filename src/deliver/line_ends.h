@@ -1,6 +1,7 @@
-// SMTP carries lines ending in CRLF; local mail stores (Maildir, mbox) and
-// delivery agents expect LF. This turns each CRLF into LF across chunk
-// boundaries and leaves every other byte, a lone CR included, as it was.
+// CRLF to LF, for Maildir files and MDAs (mail readers, Dovecot and local
+// delivery agents expect LF line ends). A CR not followed by LF is kept, so
+// the bytes are otherwise exactly what was sent. Works across chunk
+// boundaries.
 #pragma once
 
 #include <span>
@@ -8,16 +9,16 @@
 
 namespace odmr::deliver {
 
-class CrlfToLf {
+class LfConverter {
   public:
     // Appends the converted bytes of `in` to `out`.
     void convert(std::span<const char> in, std::string& out);
-    // Ends the stream: a CR held back at the end is emitted.
+    // The end of the message: a CR held back from the last chunk is kept.
     void finish(std::string& out);
     void reset() { pending_cr_ = false; }
 
   private:
-    bool pending_cr_ = false;  // the previous chunk ended in CR
+    bool pending_cr_ = false;
 };
 
 }  // namespace odmr::deliver

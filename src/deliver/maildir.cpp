@@ -1,26 +1,25 @@
 #include "deliver/maildir.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <memory>
+#include <system_error>
+#include <vector>
+
+#include "util/unique_fd.h"
 
 namespace odmr::deliver {
 namespace {
 
-constexpr std::size_t write_size = 64 * 1024;
-
 Error storage_error(int error_number, const std::string& what) {
-    return make_error(Errc::storage, what + ": " + std::strerror(error_number));
-}
-
-Status fsync_directory(const std::string& path) {
-    UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dir.valid()) return storage_error(errno, "cannot open directory " + path);
-    if (::fsync(dir.get()) != 0) return storage_error(errno, "cannot fsync directory " + path);
-    return {};
+    return make_error(Errc::storage, what + ": " + std::generic_category().message(error_number));
 }
 
 std::string parent_of(const std::string& path) {
@@ -47,7 +46,18 @@ Status make_directories(const std::string& path) {
     return fsync_directory(parent);
 }
 
+std::time_t last_touched(const struct stat& st) {
+    return std::max(st.st_atime, st.st_mtime);
+}
+
 }  // namespace
+
+Status fsync_directory(const std::string& path) {
+    UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dir.valid()) return storage_error(errno, "cannot open directory " + path);
+    if (::fsync(dir.get()) != 0) return storage_error(errno, "cannot fsync directory " + path);
+    return {};
+}
 
 Status ensure_maildir(const std::string& path) {
     for (const char* sub : {"", "/tmp", "/new", "/cur"}) {
@@ -59,135 +69,77 @@ Status ensure_maildir(const std::string& path) {
     return {};
 }
 
-MaildirSink::MaildirSink(std::string path, std::string hostname, const Log& log)
-    : path_(std::move(path)), namer_(std::move(hostname)), log_(log) {}
-
-MaildirSink::~MaildirSink() {
-    abort();
-    withdraw();
-}
-
-Status MaildirSink::fail(int error_number, const std::string& what) {
-    Error error = storage_error(error_number, what);
-    abort();
-    return error;
-}
-
-asio::awaitable<Status> MaildirSink::begin(const Envelope& envelope) {
-    abort();
-    if (!checked_) {
-        if (auto ready = ensure_maildir(path_); !ready) co_return ready;
-        checked_ = true;
+std::size_t clean_stale_tmp(const std::string& path, std::chrono::seconds max_age, const Log& log) {
+    std::string tmp = path + "/tmp";
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(tmp.c_str()), ::closedir);
+    if (!dir) return 0;
+    std::time_t limit = std::time(nullptr) - static_cast<std::time_t>(max_age.count());
+    std::vector<std::string> stale;
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): one stream, read by one thread
+    while (const dirent* entry = ::readdir(dir.get())) {
+        struct stat st {};
+        if (::fstatat(::dirfd(dir.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (S_ISREG(st.st_mode) && last_touched(st) < limit) stale.emplace_back(entry->d_name);
     }
-    name_ = namer_.next();
-    std::string tmp = path_ + "/tmp/" + name_;
-    file_ =
-        UniqueFd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (!file_.valid()) {
-        int e = errno;
-        name_.clear();
-        checked_ = false;  // the Maildir may have gone; look again next time
-        co_return storage_error(e, "cannot create " + tmp);
+    std::size_t removed = 0;
+    for (const auto& name : stale) {
+        if (::unlinkat(::dirfd(dir.get()), name.c_str(), 0) == 0) {
+            ++removed;
+            continue;
+        }
+        std::string what = "cannot remove stale " + tmp;
+        what.append("/").append(name);
+        log.warning(storage_error(errno, what).detail);
     }
-    buffer_.clear();
-    buffer_.reserve(write_size + 4096);
-    line_ends_.reset();
-    std::string head = "Return-Path: <" + envelope.sender + ">\r\n" + envelope.received;
-    co_return append(head);
+    if (removed > 0)
+        log.notice("removed " + std::to_string(removed) +
+                   " stale file(s) older than 36 hours from " + tmp);
+    return removed;
 }
 
-asio::awaitable<Status> MaildirSink::write(std::span<const char> bytes) {
-    if (!file_.valid()) co_return make_error(Errc::software, "Maildir write without begin");
-    co_return append(bytes);
-}
-
-Status MaildirSink::append(std::span<const char> bytes) {
-    line_ends_.convert(bytes, buffer_);
-    if (buffer_.size() >= write_size) return flush_buffer();
-    return {};
-}
-
-Status MaildirSink::flush_buffer() {
+Status write_all(int fd, std::string_view bytes, const std::string& what) {
     std::size_t done = 0;
-    while (done < buffer_.size()) {
-        ssize_t n = ::write(file_.get(), buffer_.data() + done, buffer_.size() - done);
+    while (done < bytes.size()) {
+        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return fail(errno, "cannot write to " + path_ + "/tmp/" + name_);
+            return storage_error(errno, "cannot write to " + what);
         }
         done += static_cast<std::size_t>(n);
     }
-    buffer_.clear();
     return {};
 }
 
-asio::awaitable<Status> MaildirSink::commit() {
-    if (!file_.valid()) co_return make_error(Errc::software, "Maildir commit without begin");
-    line_ends_.finish(buffer_);
-    if (auto flushed = flush_buffer(); !flushed) co_return flushed;
-    if (file_.close() != 0) co_return fail(errno, "cannot close " + path_ + "/tmp/" + name_);
-    staged_.push_back(std::move(name_));
-    name_.clear();
-    co_return Status{};
-}
-
-// Makes the staged files durable: one fsync for a single message, one
-// syncfs(2) of the file system for a batch (fewer disk flushes for the same
-// guarantee), then links them into new/ and fsyncs new/ once.
-asio::awaitable<Status> MaildirSink::sync() {
-    if (staged_.empty()) co_return Status{};
-    std::vector<std::string> linked;
-    auto undo = [&](int error_number, const std::string& what) {
-        for (const auto& name : linked) ::unlink((path_ + "/new/" + name).c_str());
-        withdraw();
-        return storage_error(error_number, what);
-    };
-    std::string tmp_dir = path_ + "/tmp";
-    if (staged_.size() == 1) {
-        std::string tmp = tmp_dir + "/" + staged_.front();
-        UniqueFd file(::open(tmp.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-        if (!file.valid() || ::fsync(file.get()) != 0) co_return undo(errno, "cannot fsync " + tmp);
-    } else {
-        UniqueFd dir(::open(tmp_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (!dir.valid() || ::syncfs(dir.get()) != 0)
-            co_return undo(errno, "cannot sync " + tmp_dir);
-    }
-    for (const auto& name : staged_) {
-        std::string tmp = tmp_dir + "/" + name;
-        std::string target = path_ + "/new/" + name;
-        // link(2) never replaces an existing file, unlike rename(2).
-        if (::link(tmp.c_str(), target.c_str()) != 0) {
-            if ((errno != EPERM && errno != ENOSYS && errno != EOPNOTSUPP) ||
-                ::rename(tmp.c_str(), target.c_str()) !=
-                    0)  // no hard links here: the unique name makes rename safe
-                co_return undo(errno, "cannot move a message into " + path_ + "/new");
-        } else {
-            ::unlink(tmp.c_str());
+Status copy_range(int from, off_t offset, std::size_t length, int to, const std::string& what) {
+    bool in_kernel = true;
+    std::vector<char> buffer;
+    while (length > 0) {
+        if (in_kernel) {
+            loff_t in = offset;
+            ssize_t n = ::copy_file_range(from, &in, to, nullptr, length, 0);
+            if (n > 0) {
+                offset += n;
+                length -= static_cast<std::size_t>(n);
+                continue;
+            }
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && errno != EXDEV && errno != EINVAL && errno != ENOSYS &&
+                errno != EOPNOTSUPP)
+                return storage_error(errno, "cannot copy the message to " + what);
+            in_kernel = false;  // not here (or no progress): copy through user space
+            buffer.resize(64 * 1024);
         }
-        linked.push_back(name);
+        ssize_t n = ::pread(from, buffer.data(), std::min(length, buffer.size()), offset);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0)
+            return storage_error(n == 0 ? EIO : errno, "cannot read back the message for " + what);
+        if (auto written = write_all(to, {buffer.data(), static_cast<std::size_t>(n)}, what);
+            !written)
+            return written;
+        offset += n;
+        length -= static_cast<std::size_t>(n);
     }
-    if (auto synced = fsync_directory(path_ + "/new"); !synced) {
-        // In new/ but maybe not on disk: the provider must keep them, so
-        // remove our copies lest a retry doubles them.
-        for (const auto& name : linked) ::unlink((path_ + "/new/" + name).c_str());
-        staged_.clear();
-        co_return synced;
-    }
-    staged_.clear();
-    co_return Status{};
-}
-
-void MaildirSink::withdraw() {
-    for (const auto& name : staged_) ::unlink((path_ + "/tmp/" + name).c_str());
-    staged_.clear();
-}
-
-void MaildirSink::abort() {
-    if (file_.valid()) file_.reset();
-    if (!name_.empty()) ::unlink((path_ + "/tmp/" + name_).c_str());
-    name_.clear();
-    buffer_.clear();
-    line_ends_.reset();
+    return {};
 }
 
 }  // namespace odmr::deliver

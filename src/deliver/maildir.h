@@ -1,53 +1,38 @@
-// Delivery into a Maildir: each message is written to tmp/ under a unique
-// name; at sync() the files are made durable (fsync, or one syncfs for a
-// batch), linked into new/, and new/ is fsynced — only then may the server
-// acknowledge them. commit() only finishes the file (group commit: see
-// deliver/sink.h). A failure at any step removes the files and is
-// temporary, so the provider keeps the messages; new/ never holds a partial
-// file. Stored lines end in LF, as mail readers and Dovecot expect.
+// A Maildir on disk (cr.yp.to/proto/maildir.html): creating one, cleaning
+// tmp/ of files left behind by interrupted deliveries, and the file and
+// directory operations that make a delivery durable.
 #pragma once
 
-#include <string>
-#include <vector>
+#include <sys/types.h>
 
-#include "deliver/line_ends.h"
-#include "deliver/maildir_name.h"
-#include "deliver/sink.h"
+#include <chrono>
+#include <string>
+#include <string_view>
+
 #include "util/log.h"
-#include "util/unique_fd.h"
+#include "util/result.h"
 
 namespace odmr::deliver {
+
+// Files in tmp/ untouched this long belong to a dead delivery (the Maildir
+// convention's 36 hours).
+inline constexpr std::chrono::hours stale_tmp_age{36};
 
 // Creates `path` (and missing parents) with cur/, new/ and tmp/, mode 0700.
 Status ensure_maildir(const std::string& path);
 
-class MaildirSink final : public Sink {
-  public:
-    MaildirSink(std::string path, std::string hostname, const Log& log);
-    ~MaildirSink() override;
+// Unlinks the regular files in path/tmp neither read nor written
+// for `max_age`. Returns how many were removed; failures are only logged.
+std::size_t clean_stale_tmp(const std::string& path, std::chrono::seconds max_age, const Log& log);
 
-    asio::awaitable<Status> begin(const Envelope& envelope) override;
-    asio::awaitable<Status> write(std::span<const char> bytes) override;
-    asio::awaitable<Status> commit() override;
-    void abort() override;
-    bool batches() const override { return true; }
-    asio::awaitable<Status> sync() override;
-    void withdraw() override;
+Status fsync_directory(const std::string& path);
 
-  private:
-    Status append(std::span<const char> crlf_bytes);  // CRLF → LF, written in large blocks
-    Status flush_buffer();
-    Status fail(int error_number, const std::string& what);
+// Writes all of `bytes` to `fd`; `what` names the file in errors.
+Status write_all(int fd, std::string_view bytes, const std::string& what);
 
-    std::string path_;
-    MaildirNamer namer_;
-    const Log& log_;
-    bool checked_ = false;
-    UniqueFd file_;
-    std::string name_;                 // the message being written, in tmp/
-    std::vector<std::string> staged_;  // complete in tmp/, waiting for sync()
-    std::string buffer_;
-    CrlfToLf line_ends_;
-};
+// Copies `length` bytes of `from` starting at `offset` to the end of `to`,
+// in the kernel where it can (copy_file_range: shared extents on file
+// systems that support them).
+Status copy_range(int from, off_t offset, std::size_t length, int to, const std::string& what);
 
 }  // namespace odmr::deliver

@@ -19,11 +19,25 @@
 
 namespace odmr::deliver {
 
+// How the body is encoded (BODY= of MAIL FROM), for sinks that relay it.
+enum class BodyType { seven_bit, eight_bit_mime, binary_mime };
+
 struct Envelope {
     std::string sender;                   // empty for the null reverse-path <>
     std::vector<std::string> recipients;  // accepted, distinct
     std::string received;                 // our Received: field, CRLF line ends, CRLF-terminated
     std::string id;                       // our identifier for the message, for logs
+    BodyType body = BodyType::seven_bit;
+    bool smtputf8 = false;  // addresses or headers may be UTF-8 (RFC 6531)
+};
+
+// A local peer's own answer to a failed begin() or commit() (an LMTP or SMTP
+// server's reply, an MDA's exit status in SMTP terms), for the provider.
+// code is 4xx, or 5xx only when the failure is certain to be permanent.
+struct PeerReply {
+    int code = 0;
+    std::string enhanced;  // "5.1.1"
+    std::string text;      // one line, printable ASCII
 };
 
 class Sink {
@@ -37,6 +51,7 @@ class Sink {
     // Errc::permanent means "never retry this message"; anything else is
     // temporary (the provider keeps the message).
     virtual asio::awaitable<Status> commit() = 0;
+    // Forgets the message; nothing of it may ever be delivered.
     virtual void abort() = 0;
 
     virtual bool batches() const { return false; }
@@ -47,6 +62,15 @@ class Sink {
     // outcomes (LMTP, per-recipient MDA). The server then takes one
     // recipient per transaction (DESIGN.md rule 2).
     virtual bool per_recipient_outcomes() const { return false; }
+
+    // After a failed begin() or commit() (until the next begin(), whatever
+    // abort() did): the peer's reply to pass on, if the sink has one;
+    // nullptr means "use a generic reply for the error".
+    virtual const PeerReply* failure_reply() const { return nullptr; }
+
+    // Ends the run: closes connections to local peers politely. Called once
+    // after the last session, on the same executor.
+    virtual asio::awaitable<void> close() { co_return; }
 };
 
 }  // namespace odmr::deliver

@@ -41,7 +41,9 @@ Error io_error(const std::error_code& ec, const char* what) {
 }  // namespace
 
 Stream::Stream(asio::ip::tcp::socket socket, asio::ssl::context& tls_context)
-    : tls_(std::move(socket), tls_context), timer_(tls_.get_executor()) {}
+    : tls_(std::move(socket), tls_context),
+      timer_(tls_.get_executor()),
+      write_timer_(tls_.get_executor()) {}
 
 asio::awaitable<Result<std::size_t>> Stream::read_some(std::span<char> into, Duration timeout) {
     auto buffer = asio::buffer(into.data(), into.size());
@@ -55,10 +57,11 @@ asio::awaitable<Result<std::size_t>> Stream::read_some(std::span<char> into, Dur
 
 asio::awaitable<Status> Stream::write(std::span<const char> bytes, Duration timeout) {
     auto buffer = asio::buffer(bytes.data(), bytes.size());
-    auto [ec, n] = tls_active_
-                       ? co_await race(timer_, timeout, asio::async_write(tls_, buffer, use_tuple))
-                       : co_await race(timer_, timeout,
-                                       asio::async_write(tls_.next_layer(), buffer, use_tuple));
+    auto [ec, n] =
+        tls_active_
+            ? co_await race(write_timer_, timeout, asio::async_write(tls_, buffer, use_tuple))
+            : co_await race(write_timer_, timeout,
+                            asio::async_write(tls_.next_layer(), buffer, use_tuple));
     if (ec) co_return io_error(ec, "writing to the peer");
     co_return Status{};
 }

@@ -47,7 +47,8 @@ class Stream {
 
   private:
     asio::ssl::stream<asio::ip::tcp::socket> tls_;
-    asio::steady_timer timer_;
+    asio::steady_timer timer_;        // reads and the handshake
+    asio::steady_timer write_timer_;  // writes: one read and one write may be in flight at once
     bool tls_active_ = false;
 };
 

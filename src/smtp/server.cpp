@@ -254,6 +254,10 @@ asio::awaitable<Status> Server::on_mail(std::string_view argument) {
     reset_transaction();
     envelope_.sender = std::move(parsed->address);
     envelope_.id = random_id();
+    envelope_.smtputf8 = params.smtputf8;
+    envelope_.body = params.body == BodyType::binary_mime      ? deliver::BodyType::binary_mime
+                     : params.body == BodyType::eight_bit_mime ? deliver::BodyType::eight_bit_mime
+                                                               : deliver::BodyType::seven_bit;
     mail_ = params;
     state_ = State::mail;
     reply(250, "2.1.0", "Sender OK");
@@ -314,7 +318,7 @@ asio::awaitable<Status> Server::on_data(std::string_view argument) {
     if (mail_.body == BodyType::binary_mime)
         co_return co_await error_reply(503, "5.5.1", "BODY=BINARYMIME requires BDAT");
     if (auto started = co_await start_message(); !started) {
-        reply(451, "4.3.0", "Local delivery unavailable, try again later");
+        refuse_delivery(started.error(), "Local delivery unavailable, try again later");
         reset_transaction();
         co_return Status{};
     }
@@ -350,7 +354,7 @@ asio::awaitable<Status> Server::on_bdat(std::string_view argument) {
         if (auto started = co_await start_message(); !started) {
             if (auto skipped = co_await receive_chunk(args->size, false); !skipped)
                 co_return skipped;
-            reply(451, "4.3.0", "Local delivery unavailable, try again later");
+            refuse_delivery(started.error(), "Local delivery unavailable, try again later");
             reset_transaction();
             co_return Status{};
         }
@@ -427,6 +431,20 @@ asio::awaitable<Status> Server::start_message() {
     }
     begun_ = true;
     co_return Status{};
+}
+
+// The sink's failure as our reply: the local peer's own words when it has
+// them and they agree with the error's permanence, else a generic reply.
+void Server::refuse_delivery(const Error& error, std::string_view generic) {
+    ++report_.rejected;
+    bool permanent = error.is(Errc::permanent);
+    const deliver::PeerReply* peer = sink_.failure_reply();
+    if (peer != nullptr && peer->code / 100 == (permanent ? 5 : 4))
+        reply(peer->code, peer->enhanced, peer->text);
+    else if (permanent)
+        reply(554, "5.3.0", "Local delivery failed permanently");
+    else
+        reply(451, "4.3.0", generic);
 }
 
 void Server::fail_message(int code, std::string_view enhanced, const std::string& why) {
@@ -524,12 +542,8 @@ asio::awaitable<void> Server::finish_message() {
     begun_ = false;
     if (!committed) {
         sink_.abort();
-        ++report_.rejected;
         log_.error("message " + envelope_.id + ": " + committed.error().message());
-        if (committed.error().is(Errc::permanent))
-            reply(554, "5.3.0", "Local delivery failed permanently");
-        else
-            reply(451, "4.3.0", "Local delivery failed, try again later");
+        refuse_delivery(committed.error(), "Local delivery failed, try again later");
         reset_transaction();
         co_return;
     }

@@ -104,6 +104,7 @@ class Server {
     asio::awaitable<void> settle();  // sync the sink, then place each staged message's reply
     void acknowledge(const Staged& message);
     void fail_message(int code, std::string_view enhanced, const std::string& why);
+    void refuse_delivery(const Error& error, std::string_view generic);
 
     std::string trace_header() const;
     bool domain_accepted(std::string_view address) const;

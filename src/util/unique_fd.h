@@ -27,6 +27,8 @@ class UniqueFd {
     bool valid() const { return fd_ >= 0; }
     // Closes and reports close(2)'s result (a deferred write error shows here).
     int close() { return ::close(std::exchange(fd_, -1)); }
+    // Gives up ownership without closing.
+    int release() { return std::exchange(fd_, -1); }
     void reset() {
         if (fd_ >= 0) ::close(std::exchange(fd_, -1));
     }

@@ -45,6 +45,7 @@ def split_stored(raw: bytes):
     """Split a stored file into (Return-Path address, Received header, the rest).
 
     odmr-fetch writes "Return-Path: <sender>" as the first line, then one
+    "Delivered-To:" line per recipient stored in that Maildir, then one
     Received header (continuation lines start with a space or a tab), then
     the message as the provider sent it, with LF line ends.
     """
@@ -52,12 +53,17 @@ def split_stored(raw: bytes):
     first = re.fullmatch(rb"Return-Path: <(.*)>", lines[0])
     if not first:
         raise AssertionError(f"first line is not a Return-Path: {lines[0]!r}")
-    if len(lines) < 2 or not lines[1].startswith(b"Received:"):
-        raise AssertionError(f"second line is not a Received header: {lines[1:2]!r}")
-    end = 2
+    start = 1
+    while start < len(lines) and lines[start].startswith(b"Delivered-To: "):
+        start += 1
+    if start == 1:
+        raise AssertionError(f"no Delivered-To after the Return-Path: {lines[1:2]!r}")
+    if len(lines) <= start or not lines[start].startswith(b"Received:"):
+        raise AssertionError(f"no Received header after Delivered-To: {lines[start:start + 1]!r}")
+    end = start + 1
     while end < len(lines) and lines[end][:1] in (b" ", b"\t"):
         end += 1
-    return (first.group(1).decode("utf-8"), b"\n".join(lines[1:end]) + b"\n",
+    return (first.group(1).decode("utf-8"), b"\n".join(lines[start:end]) + b"\n",
             b"\n".join(lines[end:]))
 
 

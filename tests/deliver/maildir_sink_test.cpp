@@ -1,6 +1,8 @@
+#include "deliver/maildir_sink.h"
 #include "deliver/maildir.h"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,6 +65,7 @@ Envelope envelope() {
 
 const std::string stored_head =
     "Return-Path: <sender@origin.test>\n"
+    "Delivered-To: alice@example.org\n"
     "Received: from provider.test\n\tby customer.test; Sun, 1 Mar 2026 10:00:00 +0000\n";
 
 void must(Status status) {
@@ -128,7 +131,7 @@ TEST_CASE("a committed message is in new/ and nothing is left in tmp/") {
     CHECK(files_in(maildir / "cur").empty());
 }
 
-TEST_CASE("the stored message is Return-Path, Received, then the body with LF line ends") {
+TEST_CASE("the stored message is Return-Path, Delivered-To, Received, then the body with LF line ends") {
     TempDir dir;
     auto maildir = dir.path / "Maildir";
     MaildirSink sink(maildir.string(), "customer.test", quiet);
@@ -290,6 +293,129 @@ TEST_CASE("stored files are readable by their owner only") {
     CHECK((st.st_mode & 0777) == 0600);
 }
 
+// ---- routing by recipient ---------------------------------------------------
+
+namespace {
+
+Envelope to(std::vector<std::string> recipients) {
+    Envelope e = envelope();
+    e.recipients = std::move(recipients);
+    return e;
+}
+
+Status deliver_to(MaildirSink& sink, const Envelope& e, std::string_view body) {
+    auto begun = test::run(sink.begin(e));
+    if (!begun) return begun;
+    if (auto written = test::run(sink.write(bytes(body))); !written) return written;
+    if (auto committed = test::run(sink.commit()); !committed) return committed;
+    return test::run(sink.sync());
+}
+
+std::vector<std::string> stored_in(const fs::path& maildir) {
+    std::vector<std::string> out;
+    for (const auto& file : files_in(maildir / "new")) out.push_back(contents(file));
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("each Maildir of a pattern gets its own copy with its own Delivered-To lines") {
+    TempDir dir;
+    MaildirSink sink((dir.path / "{domain}" / "{local}").string(), "customer.test", quiet);
+    must(deliver_to(sink, to({"alice@example.org", "bob@example.org", "Alice.B@Example.COM"}), "Hi\r\n"));
+    auto alice = stored_in(dir.path / "example.org" / "alice");
+    auto bob = stored_in(dir.path / "example.org" / "bob");
+    auto other = stored_in(dir.path / "example.com" / "alice.b");
+    REQUIRE(alice.size() == 1);
+    REQUIRE(bob.size() == 1);
+    REQUIRE(other.size() == 1);
+    std::string received = "Received: from provider.test\n\tby customer.test; Sun, 1 Mar 2026 10:00:00 +0000\n";
+    CHECK(alice[0] == "Return-Path: <sender@origin.test>\nDelivered-To: alice@example.org\n" + received + "Hi\n");
+    CHECK(bob[0] == "Return-Path: <sender@origin.test>\nDelivered-To: bob@example.org\n" + received + "Hi\n");
+    CHECK(other[0] == "Return-Path: <sender@origin.test>\nDelivered-To: Alice.B@Example.COM\n" + received + "Hi\n");
+    for (const auto& d : {"example.org/alice", "example.org/bob", "example.com/alice.b"})
+        CHECK(files_in(dir.path / d / "tmp").empty());
+}
+
+TEST_CASE("recipients sharing a Maildir share one file") {
+    TempDir dir;
+    MaildirSink sink((dir.path / "{domain}").string(), "customer.test", quiet);
+    must(deliver_to(sink, to({"alice@example.org", "bob@example.org"}), "Hi\r\n"));
+    auto stored = stored_in(dir.path / "example.org");
+    REQUIRE(stored.size() == 1);
+    CHECK(stored[0].find("Delivered-To: alice@example.org\nDelivered-To: bob@example.org\n") != std::string::npos);
+}
+
+TEST_CASE("a body larger than the write buffer reaches every copy whole") {
+    TempDir dir;
+    MaildirSink sink((dir.path / "{local}").string(), "customer.test", quiet);
+    std::string body;
+    for (int i = 0; body.size() < 300000; ++i) body += "line " + std::to_string(i) + "\r\n";
+    must(deliver_to(sink, to({"a@example.org", "b@example.org"}), body));
+    std::string expected;
+    for (std::size_t i = 0; i < body.size(); ++i)
+        if (body[i] != '\r') expected += body[i];
+    for (const char* who : {"a", "b"}) {
+        auto stored = stored_in(dir.path / who);
+        REQUIRE(stored.size() == 1);
+        CHECK(stored[0].ends_with(expected));
+    }
+}
+
+TEST_CASE("when one Maildir cannot take the message, none keeps a copy") {
+    TempDir dir;
+    fs::create_directories(dir.path / "alice");
+    std::ofstream(dir.path / "bob") << "a file where bob's Maildir should be\n";
+    MaildirSink sink((dir.path / "{local}").string(), "customer.test", quiet);
+    auto status = deliver_to(sink, to({"alice@example.org", "bob@example.org"}), "Hi\r\n");
+    REQUIRE_FALSE(status.ok());
+    CHECK(status.error().is(Errc::storage));
+    CHECK(files_in(dir.path / "alice" / "new").empty());
+    CHECK(files_in(dir.path / "alice" / "tmp").empty());
+    // Once bob's Maildir can be made, the retry delivers both, once each.
+    fs::remove(dir.path / "bob");
+    must(deliver_to(sink, to({"alice@example.org", "bob@example.org"}), "Hi\r\n"));
+    CHECK(stored_in(dir.path / "alice").size() == 1);
+    CHECK(stored_in(dir.path / "bob").size() == 1);
+}
+
+TEST_CASE("a failure while publishing removes the copies already in new/") {
+    TempDir dir;
+    MaildirSink sink((dir.path / "{local}").string(), "customer.test", quiet);
+    must(deliver_to(sink, to({"a@example.org", "b@example.org"}), "first\r\n"));
+    // b's new/ replaced by a file: the link into it fails after a's succeeded.
+    fs::remove_all(dir.path / "b" / "new");
+    std::ofstream(dir.path / "b" / "new") << "in the way\n";
+    auto status = deliver_to(sink, to({"a@example.org", "b@example.org"}), "second\r\n");
+    REQUIRE_FALSE(status.ok());
+    auto a = stored_in(dir.path / "a");
+    REQUIRE(a.size() == 1);
+    CHECK(a[0].ends_with("first\n"));
+    CHECK(files_in(dir.path / "a" / "tmp").empty());
+    CHECK(files_in(dir.path / "b" / "tmp").empty());
+}
+
+TEST_CASE("stale files in tmp/ are removed when a Maildir is first used") {
+    TempDir dir;
+    auto maildir = dir.path / "Maildir";
+    must(ensure_maildir(maildir.string()));
+    auto old_file = maildir / "tmp" / "old";
+    auto new_file = maildir / "tmp" / "recent";
+    std::ofstream(old_file) << "x";
+    std::ofstream(new_file) << "y";
+    auto ago = [](int hours) {
+        timespec t{::time(nullptr) - hours * 3600, 0};
+        return t;
+    };
+    timespec old_times[2] = {ago(40), ago(40)};
+    timespec new_times[2] = {ago(35), ago(35)};
+    REQUIRE(::utimensat(AT_FDCWD, old_file.c_str(), old_times, 0) == 0);
+    REQUIRE(::utimensat(AT_FDCWD, new_file.c_str(), new_times, 0) == 0);
+    CHECK(clean_stale_tmp(maildir.string(), stale_tmp_age, quiet) == 1);
+    CHECK_FALSE(fs::exists(old_file));
+    CHECK(fs::exists(new_file));
+}
+
 TEST_CASE("group commit: committed messages reach new/ only at sync(), all together") {
     TempDir dir;
     MaildirSink sink(dir.path.string(), "host", quiet);
@@ -315,4 +441,21 @@ TEST_CASE("group commit: withdraw() throws staged messages away") {
     must(test::run(sink.sync()));
     CHECK(files_in(dir.path / "new").empty());
     CHECK(files_in(dir.path / "tmp").empty());
+}
+
+TEST_CASE("group commit: a batch with copies in several Maildirs publishes every copy") {
+    TempDir dir;
+    MaildirSink sink((dir.path / "{local}").string(), "host", quiet);
+    must(test::run(sink.begin(to({"a@example.org", "b@example.org"}))));
+    must(test::run(sink.write(bytes("Subject: x\r\n\r\nbody\r\n"))));
+    must(test::run(sink.commit()));
+    must(test::run(sink.begin(to({"a@example.org"}))));
+    must(test::run(sink.write(bytes("Subject: y\r\n\r\nbody\r\n"))));
+    must(test::run(sink.commit()));
+    CHECK(files_in(dir.path / "a" / "new").empty());
+    must(test::run(sink.sync()));
+    CHECK(files_in(dir.path / "a" / "new").size() == 2);
+    CHECK(files_in(dir.path / "b" / "new").size() == 1);
+    CHECK(files_in(dir.path / "a" / "tmp").empty());
+    CHECK(files_in(dir.path / "b" / "tmp").empty());
 }
