@@ -165,6 +165,17 @@ def openssl_speed(cipher: str) -> float:
     return float(value.rstrip("k")) * 1000 / 1e6
 
 
+def start_dovecot(work: pathlib.Path):
+    """Dovecot's LMTP server as in the delivery tests, or None when not installed."""
+    sys.path.insert(0, str(ROOT / "tests" / "integration"))
+    try:
+        from test_delivery import Dovecot  # noqa: E402
+        return Dovecot(work / "dovecot", ["user@example.org"])
+    except Exception as e:  # not installed: the reference row is left out
+        print(f"no Dovecot reference: {e}", file=sys.stderr)
+        return None
+
+
 def median(values):
     return statistics.median(values)
 
@@ -230,6 +241,15 @@ def main() -> int:
     big_bdat = scenario(f"1 x {large >> 20} MiB, BDAT, plain", "bdat", 1, large, False)
     big_tls = scenario(f"1 x {large >> 20} MiB, BDAT, TLS", "bdat", 1, large, True)
     no_mail = scenario("no mail (TLS, AUTH, ATRN -> 453)", "data", 0, 0, True, runs=max(args.runs, 5))
+    dovecot = start_dovecot(work)
+    if dovecot:
+        try:
+            scenario(f"{small} x 4 KiB, DATA, lmtp: into Dovecot (reference)", "data", small, 4096, False,
+                     deliver=f"lmtp:unix:{dovecot.socket}")
+            scenario(f"{small} x 4 KiB, BDAT pipelined, lmtp: into Dovecot (reference)", "bdat", small, 4096,
+                     False, deliver=f"lmtp:unix:{dovecot.socket}")
+        finally:
+            dovecot.stop()
     per_message_ir = None
     if shutil.which("valgrind"):
         print("counting instructions with callgrind...", file=sys.stderr)
