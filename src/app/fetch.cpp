@@ -98,7 +98,7 @@ asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink* sink,
         }
         const auto& report = **session;
         summary.delivered += report.delivered;
-        summary.failed += report.rejected;
+        summary.failed += report.failed;
         if (report.delivered == 0) {
             if (report.commands == 0)
                 log.notice(

@@ -171,7 +171,8 @@ Status MaildirSink::flush_staged() {
     if (staged_.size() == 1) {
         const std::string& tmp = staged_.front().tmp;
         UniqueFd file(::open(tmp.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-        if (!file.valid() || ::fsync(file.get()) != 0) return storage_error(errno, "cannot fsync " + tmp);
+        if (!file.valid() || ::fsync(file.get()) != 0)
+            return storage_error(errno, "cannot fsync " + tmp);
         return {};
     }
     std::set<dev_t> synced;
@@ -182,7 +183,8 @@ Status MaildirSink::flush_staged() {
         if (!dir.valid() || ::fstat(dir.get(), &st) != 0)
             return storage_error(errno, "cannot open " + tmp_dir);
         if (!synced.insert(st.st_dev).second) continue;
-        if (::syncfs(dir.get()) != 0) return storage_error(errno, "cannot sync the file system of " + tmp_dir);
+        if (::syncfs(dir.get()) != 0)
+            return storage_error(errno, "cannot sync the file system of " + tmp_dir);
     }
     return {};
 }

@@ -62,10 +62,10 @@ class MaildirSink final : public Sink {
     std::set<std::string> ready_;  // Maildirs checked (and tmp/ cleaned) in this run
 
     std::string sender_;
-    std::string received_;  // our Received: field with LF line ends
+    std::string received_;      // our Received: field with LF line ends
     std::vector<Copy> copies_;  // the message being written
     std::vector<Copy> staged_;  // copies of committed messages, waiting for sync()
-    UniqueFd first_;  // the first copy, written while the message arrives
+    UniqueFd first_;            // the first copy, written while the message arrives
     std::size_t body_offset_ = 0;
     std::size_t body_size_ = 0;
     std::string buffer_;

@@ -33,7 +33,8 @@ bool is_closed(const std::error_code& ec) {
 }
 
 Error io_error(const std::error_code& ec, const char* what) {
-    if (ec == make_error_code(Errc::timeout)) return make_error(Errc::timeout, what);
+    if (ec == make_error_code(Errc::timeout))
+        return make_error(Errc::timeout, std::string("timed out ") + what);
     if (is_closed(ec)) return make_error(Errc::connection_lost, "connection closed by peer");
     return make_error(ec, what);
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <ctime>
 
 #include "util/text.h"
@@ -120,6 +121,7 @@ asio::awaitable<Result<SessionReport>> Server::run() {
                     " received message(s) were not acknowledged and are left with the provider");
         sink_.withdraw();
         report_.rejected += staged_.size();
+        report_.failed += staged_.size();
         staged_.clear();
         if (result) result = report_;
     }
@@ -207,6 +209,7 @@ asio::awaitable<Status> Server::dispatch(const Command& command) {
 asio::awaitable<Status> Server::on_helo(std::string_view argument) {
     if (argument.empty()) co_return co_await error_reply(501, "5.5.4", "HELO requires a domain");
     reset_transaction();
+    discarding_chunks_ = false;
     client_name_ = argument;
     esmtp_ = false;
     state_ = State::ready;
@@ -217,6 +220,7 @@ asio::awaitable<Status> Server::on_helo(std::string_view argument) {
 asio::awaitable<Status> Server::on_ehlo(std::string_view argument) {
     if (argument.empty()) co_return co_await error_reply(501, "5.5.4", "EHLO requires a domain");
     reset_transaction();
+    discarding_chunks_ = false;
     client_name_ = argument;
     esmtp_ = true;
     state_ = State::ready;
@@ -252,6 +256,7 @@ asio::awaitable<Status> Server::on_mail(std::string_view argument) {
         co_return Status{};
     }
     reset_transaction();
+    discarding_chunks_ = false;
     envelope_.sender = std::move(parsed->address);
     envelope_.id = random_id();
     envelope_.smtputf8 = params.smtputf8;
@@ -346,9 +351,16 @@ asio::awaitable<Status> Server::on_bdat(std::string_view argument) {
         refusal = "Need MAIL and RCPT before BDAT";
     if (state_ == State::mail) refusal = "No valid recipients";
     if (refusal != nullptr) {
-        // RFC 3030: the chunk is read and thrown away, then refused.
+        // RFC 3030: the chunk is read and thrown away, then refused. Chunks
+        // pipelined behind a failed one, or behind refused recipients, are
+        // the provider doing PIPELINING right, not errors.
         if (auto skipped = co_await receive_chunk(args->size, false); !skipped) co_return skipped;
-        co_return co_await error_reply(state_ == State::mail ? 554 : 503, "5.5.1", refusal);
+        int code = state_ == State::mail ? 554 : 503;
+        if (discarding_chunks_ || state_ == State::mail) {
+            reply(code, "5.5.1", refusal);
+            co_return Status{};
+        }
+        co_return co_await error_reply(code, "5.5.1", refusal);
     }
     if (state_ == State::rcpt) {
         if (auto started = co_await start_message(); !started) {
@@ -356,6 +368,7 @@ asio::awaitable<Status> Server::on_bdat(std::string_view argument) {
                 co_return skipped;
             refuse_delivery(started.error(), "Local delivery unavailable, try again later");
             reset_transaction();
+            discarding_chunks_ = true;
             co_return Status{};
         }
         state_ = State::chunks;
@@ -366,6 +379,7 @@ asio::awaitable<Status> Server::on_bdat(std::string_view argument) {
         co_await finish_message();
     } else if (fail_code_ != 0) {
         co_await finish_message();  // refuse now; the provider sends no more chunks
+        discarding_chunks_ = true;
     } else {
         reply(250, "2.0.0", std::to_string(args->size) + " octets received");
     }
@@ -382,12 +396,15 @@ void Server::reset_transaction() {
     body_status_ = {};
     fail_code_ = 0;
     decoder_.reset();
+    line_ = longest_line_ = 0;
+    bdat_cr_ = false;
     if (state_ == State::mail || state_ == State::rcpt || state_ == State::chunks)
         state_ = State::ready;
 }
 
 asio::awaitable<Status> Server::on_rset(std::string_view) {
     reset_transaction();
+    discarding_chunks_ = false;
     reply(250, "2.0.0", "Reset OK");
     co_return Status{};
 }
@@ -436,8 +453,8 @@ asio::awaitable<Status> Server::start_message() {
 // The sink's failure as our reply: the local peer's own words when it has
 // them and they agree with the error's permanence, else a generic reply.
 void Server::refuse_delivery(const Error& error, std::string_view generic) {
-    ++report_.rejected;
     bool permanent = error.is(Errc::permanent);
+    count_refusal(true);
     const deliver::PeerReply* peer = sink_.failure_reply();
     if (peer != nullptr && peer->code / 100 == (permanent ? 5 : 4))
         reply(peer->code, peer->enhanced, peer->text);
@@ -445,6 +462,27 @@ void Server::refuse_delivery(const Error& error, std::string_view generic) {
         reply(554, "5.3.0", "Local delivery failed permanently");
     else
         reply(451, "4.3.0", generic);
+}
+
+// A refused message stays with the provider (4xx: it retries; 5xx: it
+// bounces). `local`: the local delivery refused or failed it, which the user
+// must hear about (exit 75); a refusal by our own limits is only logged.
+void Server::count_refusal(bool local) {
+    ++report_.rejected;
+    if (local) ++report_.failed;
+}
+
+void Server::measure_lines(std::span<const char> data) {
+    for (char c : data) {
+        if (c == '\n') {
+            longest_line_ = std::max(longest_line_, line_ > 0 && bdat_cr_ ? line_ - 1 : line_);
+            line_ = 0;
+        } else {
+            ++line_;
+        }
+        bdat_cr_ = c == '\r';
+    }
+    longest_line_ = std::max(longest_line_, line_ > 0 && bdat_cr_ ? line_ - 1 : line_);
 }
 
 void Server::fail_message(int code, std::string_view enhanced, const std::string& why) {
@@ -515,6 +553,13 @@ asio::awaitable<Status> Server::receive_chunk(std::size_t size, bool keep) {
         }
         auto data = reader_.buffered();
         std::size_t take = std::min(remaining, data.size());
+        if (keep && fail_code_ == 0 && mail_.body != BodyType::binary_mime) {
+            measure_lines(data.first(take));
+            if (longest_line_ > config_.max_body_line)
+                fail_message(552, "5.3.4",
+                             "Message line longer than " + std::to_string(config_.max_body_line) +
+                                 " octets");
+        }
         if (keep && fail_code_ == 0) {
             size_ += take;
             if (size_ > config_.max_message_size) {
@@ -533,7 +578,7 @@ asio::awaitable<Status> Server::receive_chunk(std::size_t size, bool keep) {
 asio::awaitable<void> Server::finish_message() {
     if (fail_code_ != 0) {
         log_.error("message " + envelope_.id + " refused: " + fail_text_);
-        ++report_.rejected;
+        count_refusal(fail_code_ / 100 == 4);  // 451: the sink failed; 552: our limits
         reply(fail_code_, fail_enhanced_, fail_text_);
         reset_transaction();
         co_return;
@@ -584,7 +629,7 @@ asio::awaitable<void> Server::settle() {
         if (synced) {
             acknowledge(message);
         } else {
-            ++report_.rejected;
+            count_refusal(true);
             reply(451, "4.3.0", "Local delivery failed, try again later");
         }
     }

@@ -42,6 +42,7 @@ struct ServerConfig {
 struct SessionReport {
     std::size_t delivered = 0;  // messages acknowledged with 250
     std::size_t rejected = 0;   // messages refused or failed (still the provider's)
+    std::size_t failed = 0;     // of those, refused or failed by the local delivery
     std::size_t commands = 0;   // commands received
     bool quit = false;          // the provider said QUIT
 };
@@ -104,6 +105,8 @@ class Server {
     asio::awaitable<void> settle();  // sync the sink, then place each staged message's reply
     void acknowledge(const Staged& message);
     void fail_message(int code, std::string_view enhanced, const std::string& why);
+    void count_refusal(bool local);
+    void measure_lines(std::span<const char> data);  // --max-line-length for BDAT
     void refuse_delivery(const Error& error, std::string_view generic);
 
     std::string trace_header() const;
@@ -133,6 +136,10 @@ class Server {
     std::string client_name_;
     bool esmtp_ = false;
     std::size_t errors_ = 0;
+    bool discarding_chunks_ = false;  // a BDAT failed: pipelined chunks after it are not errors
+    std::size_t line_ = 0;            // BDAT: octets of the current line so far
+    std::size_t longest_line_ = 0;    // BDAT: the longest line so far
+    bool bdat_cr_ = false;            // BDAT: the last octet seen was CR
 
     // The current transaction.
     deliver::Envelope envelope_;

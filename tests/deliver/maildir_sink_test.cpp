@@ -131,7 +131,8 @@ TEST_CASE("a committed message is in new/ and nothing is left in tmp/") {
     CHECK(files_in(maildir / "cur").empty());
 }
 
-TEST_CASE("the stored message is Return-Path, Delivered-To, Received, then the body with LF line ends") {
+TEST_CASE(
+    "the stored message is Return-Path, Delivered-To, Received, then the body with LF line ends") {
     TempDir dir;
     auto maildir = dir.path / "Maildir";
     MaildirSink sink(maildir.string(), "customer.test", quiet);
@@ -322,17 +323,22 @@ std::vector<std::string> stored_in(const fs::path& maildir) {
 TEST_CASE("each Maildir of a pattern gets its own copy with its own Delivered-To lines") {
     TempDir dir;
     MaildirSink sink((dir.path / "{domain}" / "{local}").string(), "customer.test", quiet);
-    must(deliver_to(sink, to({"alice@example.org", "bob@example.org", "Alice.B@Example.COM"}), "Hi\r\n"));
+    must(deliver_to(sink, to({"alice@example.org", "bob@example.org", "Alice.B@Example.COM"}),
+                    "Hi\r\n"));
     auto alice = stored_in(dir.path / "example.org" / "alice");
     auto bob = stored_in(dir.path / "example.org" / "bob");
     auto other = stored_in(dir.path / "example.com" / "alice.b");
     REQUIRE(alice.size() == 1);
     REQUIRE(bob.size() == 1);
     REQUIRE(other.size() == 1);
-    std::string received = "Received: from provider.test\n\tby customer.test; Sun, 1 Mar 2026 10:00:00 +0000\n";
-    CHECK(alice[0] == "Return-Path: <sender@origin.test>\nDelivered-To: alice@example.org\n" + received + "Hi\n");
-    CHECK(bob[0] == "Return-Path: <sender@origin.test>\nDelivered-To: bob@example.org\n" + received + "Hi\n");
-    CHECK(other[0] == "Return-Path: <sender@origin.test>\nDelivered-To: Alice.B@Example.COM\n" + received + "Hi\n");
+    std::string received =
+        "Received: from provider.test\n\tby customer.test; Sun, 1 Mar 2026 10:00:00 +0000\n";
+    CHECK(alice[0] == "Return-Path: <sender@origin.test>\nDelivered-To: alice@example.org\n" +
+                          received + "Hi\n");
+    CHECK(bob[0] ==
+          "Return-Path: <sender@origin.test>\nDelivered-To: bob@example.org\n" + received + "Hi\n");
+    CHECK(other[0] == "Return-Path: <sender@origin.test>\nDelivered-To: Alice.B@Example.COM\n" +
+                          received + "Hi\n");
     for (const auto& d : {"example.org/alice", "example.org/bob", "example.com/alice.b"})
         CHECK(files_in(dir.path / d / "tmp").empty());
 }
@@ -343,7 +349,8 @@ TEST_CASE("recipients sharing a Maildir share one file") {
     must(deliver_to(sink, to({"alice@example.org", "bob@example.org"}), "Hi\r\n"));
     auto stored = stored_in(dir.path / "example.org");
     REQUIRE(stored.size() == 1);
-    CHECK(stored[0].find("Delivered-To: alice@example.org\nDelivered-To: bob@example.org\n") != std::string::npos);
+    CHECK(stored[0].find("Delivered-To: alice@example.org\nDelivered-To: bob@example.org\n") !=
+          std::string::npos);
 }
 
 TEST_CASE("a body larger than the write buffer reaches every copy whole") {

@@ -21,7 +21,10 @@ class Message:
     """A queued message: its envelope, its body and what became of it.
 
     `body` is exactly what goes between DATA and the final dot: CRLF line
-    ends, ending in CRLF. `pending` holds the recipients still to deliver;
+    ends, ending in CRLF. A `binary` body may hold anything (bare CR, bare
+    LF, NUL): the provider sends it only with BDAT and BODY=BINARYMIME, and
+    a scripted client (scripted_client.py) sends it verbatim, without dot
+    stuffing. `pending` holds the recipients still to deliver;
     `replies` the last reply the customer gave for each recipient (the RCPT
     reply if it was refused, otherwise the reply after the data).
     """
@@ -33,6 +36,7 @@ class Message:
     replies: dict[str, str] = field(default_factory=dict)
     last_reply: str = ""
     attempts: int = 0
+    binary: bool = False
 
     @property
     def message_id(self) -> str:
@@ -138,6 +142,7 @@ class Claim:
     sender: str
     recipients: list[str]
     body: bytes
+    binary: bool = False
 
 
 class Queue:
@@ -158,8 +163,10 @@ class Queue:
 
     def add(self, message: Message) -> str:
         """Queue MESSAGE (all its recipients pending); return its queue id."""
-        if not message.body.endswith(b"\r\n") or re.search(rb"(?<!\r)\n", message.body):
-            raise ValueError("a queued body must have CRLF line ends and end in CRLF")
+        if not message.binary and (not message.body.endswith(b"\r\n")
+                                   or re.search(rb"(?<!\r)\n", message.body)):
+            raise ValueError("a queued body must have CRLF line ends and end in CRLF "
+                             "(or the message must be binary)")
         with self._lock:
             queued = dataclasses.replace(message, recipients=list(message.recipients),
                                          pending=list(message.recipients), replies={})
@@ -210,7 +217,7 @@ class Queue:
                 wanted = self._wanted(m, domains, include_foreign)
                 if wanted and m.id not in self._claimed:
                     self._claimed.add(m.id)
-                    claims.append(Claim(m.id, m.sender, wanted, m.body))
+                    claims.append(Claim(m.id, m.sender, wanted, m.body, m.binary))
             return claims
 
     def release(self, claims) -> None:

@@ -26,6 +26,12 @@ or as a program (`odmr_provider.py --help`), which prints
 Transcripts use the notation of the recorded sessions: "S" lines go from the
 provider to the customer, "C" lines from the customer to the provider, "*"
 lines are notes. AUTH payloads are recorded as "<credentials>".
+
+Delivery after the turn can be varied (see ProviderConfig): PIPELINING as
+Exim does it, BDAT in chunks of any size (with BODY=BINARYMIME for binary
+messages, optionally ending with "BDAT 0 LAST"), SMTPUTF8, DSN parameters,
+a SIZE= that lies. With `script` a raw-socket client from scripted_client.py
+replaces smtplib and plays a hostile or broken provider.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from pathlib import Path
 
+import scripted_client
 from mail_queue import (Claim, Delivery, Message, Queue, crlf_lines,  # noqa: F401
                         make_message, make_messages)
 
@@ -78,7 +85,14 @@ class ProviderConfig:
     one_per_session: bool = False  # Exim over TLS: one message, then QUIT
     bare_quit_after_turn: bool = False  # Exim: 250, raw "QUIT", close unread
     pipelining: bool = False  # Exim over TLS: MAIL+RCPT+DATA in one write, QUIT after the dot
-    chunking: bool = False  # with pipelining: "BDAT n LAST" and the body in that same write
+    chunking: bool = False  # BDAT instead of DATA (pipelining: the chunks in the same write)
+    chunk_size: int = 0  # octets per BDAT chunk; 0: the whole body in one (Exim)
+    bdat_zero_last: bool = False  # end each BDAT message with an empty "BDAT 0 LAST"
+    declare_size: str = "real"  # SIZE= over TLS: "real", "none", or a number to claim instead
+    smtputf8: str = "auto"  # "auto": SMTPUTF8 when the envelope is not ASCII; "never"
+    dsn_ret: str = ""  # "FULL"/"HDRS": RET= and ENVID= on MAIL (when DSN is offered)
+    dsn_notify: str = ""  # e.g. "SUCCESS,FAILURE": NOTIFY= and ORCPT= on RCPT (likewise)
+    script: object = None  # after the turn run this instead of smtplib (scripted_client.py)
     send_foreign_recipients: bool = False  # also send recipients outside the ATRN domains
     drop_mid_data: bool = False  # cut the connection halfway through the first body
     timeout: float = 30.0  # seconds for any one read, write or handshake
@@ -116,6 +130,7 @@ class Session:
     turned: bool = False
     customer_extensions: dict[str, str] = field(default_factory=dict)  # its EHLO, after the turn
     delivered: list[str] = field(default_factory=list)  # queue ids with a 250 after the data
+    script: scripted_client.Outcome | None = None  # what a scripted client saw
     error: str = ""
     finished: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False,
@@ -233,7 +248,8 @@ class _ReversedClient(smtplib.SMTP):
         self._body_next = False
 
     def send(self, s):
-        data = s.encode("ascii") if isinstance(s, str) else s
+        # UTF-8 even without SMTPUTF8: smtputf8="never" sends such addresses on purpose.
+        data = s.encode("utf-8") if isinstance(s, str) else s
         if self._body_next:
             self._body_next = False
             self._session.log("*", f"[DATA body: {len(data)} bytes]")
@@ -255,6 +271,21 @@ class _ReversedClient(smtplib.SMTP):
         self._body_next = False
         smtplib.SMTP.send(self, data)
 
+    def send_chunks(self, commands, frames, trailer=()) -> None:
+        """Send COMMANDS, each BDAT command of FRAMES with its chunk, then TRAILER,
+        all in a single write."""
+        for command in commands:
+            self._session.log("S", command)
+        data = "".join(c + "\r\n" for c in commands).encode("utf-8")
+        for command, chunk in frames:
+            self._session.log("S", f"{command}   [+ {len(chunk)} bytes, in the same write]")
+            data += command.encode("ascii") + b"\r\n" + chunk
+        for command in trailer:
+            self._session.log("S", command + "   [in the same write]")
+        data += "".join(c + "\r\n" for c in trailer).encode("utf-8")
+        self._body_next = False
+        smtplib.SMTP.send(self, data)
+
     def getreply(self):
         code, text = super().getreply()
         lines = text.decode("utf-8", "replace").split("\n")
@@ -266,6 +297,25 @@ class _ReversedClient(smtplib.SMTP):
 
 def _reply_text(code: int, text: bytes) -> str:
     return f"{code} {text.decode('utf-8', 'replace')}".replace("\n", " / ")
+
+
+def _xtext(text: str) -> str:
+    """RFC 3461 xtext: "+XX" for "+", "=" and every octet that is not printable ASCII."""
+    return "".join(chr(b) if 33 <= b <= 126 and b not in b"+=" else f"+{b:02X}"
+                   for b in text.encode("utf-8"))
+
+
+def _bdat_frames(body: bytes, chunk_size: int, zero_last: bool) -> list[tuple[str, bytes]]:
+    """BODY as (BDAT command, chunk) pairs: CHUNK_SIZE octets each (0: one chunk),
+    the last marked LAST, or all followed by an empty "BDAT 0 LAST" (ZERO_LAST)."""
+    size = chunk_size or len(body) or 1
+    chunks = [body[i:i + size] for i in range(0, len(body), size)]
+    frames = [(f"BDAT {len(chunk)}", chunk) for chunk in chunks]
+    if zero_last or not frames:
+        return frames + [("BDAT 0 LAST", b"")]
+    command, chunk = frames[-1]
+    frames[-1] = (command + " LAST", chunk)
+    return frames
 
 
 # ---------------------------------------------------------------- one connection
@@ -497,7 +547,11 @@ class _Conversation:
         limit = 1 if self.config.one_per_session else None
         claims = self.queue.claim(domains, self.config.send_foreign_recipients, limit)
         try:
-            self._deliver(claims)
+            if self.config.script is not None:
+                scripted_client.run(self.config.script, self.wire, self.session, claims,
+                                    self.queue)
+            else:
+                self._deliver(claims)
         finally:
             self.queue.release(claims)
 
@@ -544,77 +598,131 @@ class _Conversation:
             recipients = [r for r, reply in replies.items() if reply.startswith("452")]
         return False
 
-    def _mail_options(self, client: _ReversedClient, claim: Claim) -> list[str]:
-        # Exim says SIZE= only over TLS; in clear text it ignores the EHLO reply.
-        if self.tls and client.has_extn("size"):
-            return [f"SIZE={len(claim.body)}"]
+    def _mail_options(self, client: _ReversedClient, claim: Claim, bdat: bool) -> list[str]:
+        """MAIL parameters: SIZE= (Exim says it only over TLS; in clear text it
+        ignores the EHLO reply), BODY=BINARYMIME, SMTPUTF8 and the DSN ones."""
+        options = []
+        declared = self.config.declare_size
+        if self.tls and client.has_extn("size") and declared != "none":
+            options.append(f"SIZE={len(claim.body) if declared == 'real' else int(declared)}")
+        if claim.binary and bdat:
+            options.append("BODY=BINARYMIME")
+        if (self.config.smtputf8 == "auto" and client.has_extn("smtputf8")
+                and not all(a.isascii() for a in [claim.sender, *claim.recipients])):
+            options.append("SMTPUTF8")
+        if self.config.dsn_ret and client.has_extn("dsn"):
+            options += [f"RET={self.config.dsn_ret}", f"ENVID={_xtext(claim.id)}"]
+        return options
+
+    def _rcpt_options(self, client: _ReversedClient, rcpt: str) -> list[str]:
+        if self.config.dsn_notify and client.has_extn("dsn"):
+            return [f"NOTIFY={self.config.dsn_notify}", f"ORCPT=rfc822;{_xtext(rcpt)}"]
         return []
 
     def _transaction(self, client: _ReversedClient, claim: Claim, recipients, last: bool):
-        """One MAIL/RCPT/DATA exchange: (rcpt replies, accepted, final reply, quit sent)."""
-        options = self._mail_options(client, claim)
+        """One MAIL/RCPT/DATA (or BDAT) exchange: (rcpt replies, accepted, final reply,
+        quit sent)."""
+        bdat = self.config.chunking and client.has_extn("chunking")
+        if claim.binary and not (bdat and client.has_extn("binarymime")):
+            return {}, [], "not sent: a binary message needs CHUNKING and BINARYMIME", False
+        options = self._mail_options(client, claim, bdat)
         if self.config.pipelining and self.tls and client.has_extn("pipelining"):
-            return self._pipelined_transaction(client, claim, recipients, options, last)
+            return self._pipelined_transaction(client, claim, recipients, options, bdat, last)
         code, text = client.mail(claim.sender, options)
         if code != 250:
             client.rset()
             return {}, [], _reply_text(code, text), False
         replies, accepted = {}, []
         for rcpt in recipients:
-            code, text = client.rcpt(rcpt)
+            code, text = client.rcpt(rcpt, self._rcpt_options(client, rcpt))
             replies[rcpt] = _reply_text(code, text)
             if code in (250, 251):
                 accepted.append(rcpt)
         if not accepted:
             client.rset()
             return replies, [], replies[recipients[-1]], False
-        if self.config.drop_mid_data:
-            self._drop_mid_data(client, claim)
-        try:
-            code, text = client.data(claim.body)
-        except smtplib.SMTPDataError as error:
-            code, text = error.smtp_code, error.smtp_error
-        final = _reply_text(code, text)
+        if bdat:
+            final = self._chunks_one_by_one(client, claim)
+        else:
+            if self.config.drop_mid_data:
+                self._drop_mid_data(client, claim)
+            try:
+                code, text = client.data(claim.body)
+            except smtplib.SMTPDataError as error:
+                code, text = error.smtp_code, error.smtp_error
+            final = _reply_text(code, text)
         for rcpt in accepted:
             replies[rcpt] = final
         return replies, accepted, final, False
 
-    def _pipelined_transaction(self, client, claim, recipients, options, last: bool):
-        """Exim over TLS: MAIL, the RCPTs and DATA in one write (or, with
-        chunking, BDAT n LAST and the whole body too); QUIT right after the
-        last message, in the same write as its end."""
-        commands = [f"MAIL FROM:<{claim.sender}>" + "".join(" " + o for o in options)]
-        commands += [f"RCPT TO:<{r}>" for r in recipients]
-        trailer = ["QUIT"] if last else []
-        if self.config.chunking and client.has_extn("chunking"):
-            body = claim.body
-            if self.config.drop_mid_data:
-                self._cut(client, commands + [f"BDAT {len(body)} LAST"], body)
-            client.send_together(commands + [f"BDAT {len(body)} LAST"], body, trailer)
-            replies, accepted = self._envelope_replies(client, recipients)
-            final = _reply_text(*client.getreply())
-        else:
-            client.send_together(commands + ["DATA"])
-            replies, accepted = self._envelope_replies(client, recipients)
+    def _frames(self, claim: Claim) -> list[tuple[str, bytes]]:
+        return _bdat_frames(claim.body, self.config.chunk_size, self.config.bdat_zero_last)
+
+    def _chunks_one_by_one(self, client: _ReversedClient, claim: Claim) -> str:
+        """BDAT without pipelining: each command and its chunk in one write, then its
+        reply; the first refusal ends the message. Returns the final reply."""
+        frames = self._frames(claim)
+        if self.config.drop_mid_data:
+            self._cut_frames(client, (), frames)
+        for command, chunk in frames:
+            client.send_together([command], chunk)
             code, text = client.getreply()
-            if code != 354:
-                client.rset()
-                return replies, [], _reply_text(code, text), False
-            if self.config.drop_mid_data:
-                self._cut(client, (), claim.body)
-            # RFC 2920: with nobody accepted, a lone dot ends a DATA that
-            # should not have been accepted either.
-            body = re.sub(rb"(?m)^\.", b"..", claim.body) if accepted else b""
-            client.send_together((), body + b".\r\n", trailer)
-            final = _reply_text(*client.getreply())
-        if last:
+            if code != 250:
+                break
+        return _reply_text(code, text)
+
+    def _pipelined_transaction(self, client, claim, recipients, options, bdat: bool, last: bool):
+        """Exim over TLS: MAIL, the RCPTs and DATA in one write (or, with chunking,
+        every BDAT chunk too); QUIT right after the last message, in the same write
+        as its end, unless recipients deferred with 452 wait for another transaction."""
+        commands = [f"MAIL FROM:<{claim.sender}>" + "".join(" " + o for o in options)]
+        commands += [f"RCPT TO:<{r}>" + "".join(" " + o for o in self._rcpt_options(client, r))
+                     for r in recipients]
+        if bdat:
+            return self._pipelined_bdat(client, claim, recipients, commands, last)
+        client.send_together(commands + ["DATA"])
+        replies, accepted = self._envelope_replies(client, recipients)
+        code, text = client.getreply()
+        if code != 354:
+            client.rset()
+            return replies, [], _reply_text(code, text), False
+        if self.config.drop_mid_data:
+            self._cut(client, (), claim.body)
+        # RFC 2920: with nobody accepted, a lone dot ends a DATA that
+        # should not have been accepted either.
+        body = re.sub(rb"(?m)^\.", b"..", claim.body) if accepted else b""
+        quit_now = last and not any(r.startswith("452") for r in replies.values())
+        client.send_together((), body + b".\r\n", ["QUIT"] if quit_now else [])
+        final = _reply_text(*client.getreply())
+        return self._pipelined_end(client, replies, accepted, final, quit_now)
+
+    def _pipelined_bdat(self, client, claim, recipients, commands, last: bool):
+        """MAIL, the RCPTs and every BDAT chunk in one write. QUIT goes in it too
+        after the last message if that has one recipient (with more, some may be
+        deferred with 452 and need another transaction). The final reply is the
+        first refusal of a chunk, or the reply to the last one."""
+        frames = self._frames(claim)
+        if self.config.drop_mid_data:
+            self._cut_frames(client, commands, frames)
+        quit_now = last and len(recipients) == 1
+        client.send_chunks(commands, frames, ["QUIT"] if quit_now else [])
+        replies, accepted = self._envelope_replies(client, recipients)
+        final = ""
+        for _ in frames:
+            code, text = client.getreply()
+            if not final and code != 250:
+                final = _reply_text(code, text)
+        final = final or _reply_text(code, text)
+        return self._pipelined_end(client, replies, accepted, final, quit_now)
+
+    @staticmethod
+    def _pipelined_end(client, replies, accepted, final: str, quit_sent: bool):
+        if quit_sent:
             client.getreply()  # to the pipelined QUIT
             client.close()
-        if not accepted:
-            return replies, [], final, last
         for rcpt in accepted:
             replies[rcpt] = final
-        return replies, accepted, final, last
+        return replies, accepted, final, quit_sent
 
     @staticmethod
     def _envelope_replies(client: _ReversedClient, recipients):
@@ -639,6 +747,19 @@ class _Conversation:
     def _cut(self, client: _ReversedClient, commands, body: bytes) -> None:
         """Send COMMANDS and the first half of BODY, then close the connection."""
         client.send_together(commands, body[: len(body) // 2])
+        self.wire.close()
+        raise _Dropped("provider cut the connection halfway through the data")
+
+    def _cut_frames(self, client: _ReversedClient, commands, frames) -> None:
+        """Send COMMANDS and the BDAT chunks up to half the body, then close the connection."""
+        left = sum(len(chunk) for _, chunk in frames) // 2
+        partial = []
+        for command, chunk in frames:
+            partial.append((command, chunk[:left]))
+            if len(chunk) >= left:
+                break
+            left -= len(chunk)
+        client.send_chunks(commands, partial)
         self.wire.close()
         raise _Dropped("provider cut the connection halfway through the data")
 
@@ -834,7 +955,24 @@ def _parse_args(argv):
     add("--pipelining", action="store_true",
         help="pipeline MAIL/RCPT/DATA and the last QUIT over TLS (Exim)")
     add("--chunking", action="store_true",
-        help="with --pipelining: BDAT n LAST with the body in the same write (Exim)")
+        help="BDAT instead of DATA; with --pipelining the chunks go in the same write as "
+             "MAIL and RCPT (Exim)")
+    add("--chunk-size", type=int, default=defaults.chunk_size, metavar="OCTETS",
+        help="with --chunking: octets per BDAT chunk (default: the whole body in one)")
+    add("--bdat-zero-last", action="store_true",
+        help="with --chunking: end each message with an empty BDAT 0 LAST")
+    add("--declare-size", type=_declared_size, default=defaults.declare_size,
+        metavar="real|none|N",
+        help="SIZE= on MAIL over TLS: the real size, none, or N instead (default %(default)s)")
+    add("--smtputf8", choices=("auto", "never"), default=defaults.smtputf8,
+        help="auto: SMTPUTF8 on MAIL when the envelope is not ASCII; never: send UTF-8 "
+             "addresses without it (default %(default)s)")
+    add("--dsn-ret", choices=("FULL", "HDRS"), help="send RET= and ENVID= on MAIL")
+    add("--dsn-notify", metavar="NEVER|SUCCESS,FAILURE,DELAY",
+        help="send NOTIFY= and ORCPT= on RCPT")
+    add("--script", choices=sorted(scripted_client.SCENARIOS), metavar="NAME",
+        help="after the turn, run this scripted (hostile) client instead of smtplib: "
+             + ", ".join(sorted(scripted_client.SCENARIOS)) + " (see scripted_client.py)")
     add("--send-foreign-recipients", action="store_true",
         help="also send recipients outside the ATRN domains")
     add("--drop-mid-data", action="store_true",
@@ -847,7 +985,17 @@ def _parse_args(argv):
     add("--add-message", nargs=3, action="append", default=[],
         metavar=("SENDER", "RCPT[,RCPT]", "FILE"),
         help="queue FILE as a message with this envelope, repeatable")
+    add("--add-binary-message", nargs=3, action="append", default=[],
+        metavar=("SENDER", "RCPT[,RCPT]", "FILE"),
+        help="queue FILE byte for byte (bare CR, LF, NUL kept): sent with BDAT and "
+             "BODY=BINARYMIME, or verbatim by --script; repeatable")
     return parser.parse_args(argv)
+
+
+def _declared_size(text: str) -> str:
+    if text in ("real", "none") or text.isdigit():
+        return text
+    raise argparse.ArgumentTypeError("expected real, none or a number of octets")
 
 
 def _split(text: str) -> tuple[str, ...]:
@@ -866,7 +1014,10 @@ def main(argv=None) -> int:
         auth_mechs=_split(args.auth_mechs), auth_mechs_tls=_split(args.auth_mechs_tls),
         atrn_reply=args.atrn_reply, one_per_session=args.one_per_session,
         bare_quit_after_turn=args.bare_quit_after_turn, pipelining=args.pipelining,
-        chunking=args.chunking,
+        chunking=args.chunking, chunk_size=args.chunk_size,
+        bdat_zero_last=args.bdat_zero_last, declare_size=args.declare_size,
+        smtputf8=args.smtputf8, dsn_ret=args.dsn_ret or "", dsn_notify=args.dsn_notify or "",
+        script=args.script,
         send_foreign_recipients=args.send_foreign_recipients,
         drop_mid_data=args.drop_mid_data, timeout=args.timeout)
 
@@ -889,6 +1040,9 @@ def main(argv=None) -> int:
     for sender, rcpts, path in args.add_message:
         provider.queue.add(Message(sender, list(_split(rcpts)),
                                    crlf_lines(Path(path).read_bytes())))
+    for sender, rcpts, path in args.add_binary_message:
+        provider.queue.add(Message(sender, list(_split(rcpts)), Path(path).read_bytes(),
+                                   binary=True))
 
     host, _, port = args.listen.rpartition(":")
     bound = provider.start(host or "127.0.0.1", int(port))
