@@ -32,12 +32,33 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
     app.add_option("--password-file", o.password_file, "Read the password from the first line of FILE")
         ->type_name("FILE");
     app.add_option("--tls", o.tls,
-                   "starttls (TLS required), implicit (TLS from the first byte) or none")
+                   "starttls (TLS required), starttls-optional (TLS if offered), implicit "
+                   "(TLS from the first byte) or none")
         ->type_name("MODE")
-        ->check(CLI::IsMember({"starttls", "implicit", "none"}).description(""));
+        ->check(CLI::IsMember({"starttls", "starttls-optional", "implicit", "none"}).description(""));
     app.add_option("--tls-ca-file", o.tls_ca_file,
                    "Trust the CA certificates in FILE instead of the system store")
         ->type_name("FILE");
+    app.add_option("--tls-fingerprint", o.tls_fingerprint,
+                   "Trust only a certificate (or public key) with this SHA-256 fingerprint")
+        ->type_name("sha256:HEX[,...]");
+    app.add_option("--tls-cert", o.tls_cert, "Client certificate to present (PEM), e.g. for EXTERNAL")
+        ->type_name("FILE");
+    app.add_option("--tls-key", o.tls_key, "Private key of --tls-cert (PEM; default: in that file)")
+        ->type_name("FILE");
+    app.add_option("--tls-min-version", o.tls_min_version, "Oldest TLS version accepted: 1.2 or 1.3")
+        ->type_name("VERSION")
+        ->check(CLI::IsMember({"1.2", "1.3"}).description(""));
+    app.add_option("--channel-binding", o.channel_binding,
+                   "For SCRAM-*-PLUS: auto, tls-exporter, tls-unique or tls-server-end-point")
+        ->type_name("TYPE")
+        ->check(CLI::IsMember({"auto", "tls-exporter", "tls-unique", "tls-server-end-point"})
+                    .description(""));
+    app.add_option("--proxy", o.proxy,
+                   "Connect through a SOCKS5 proxy (the proxy resolves the provider's name)")
+        ->type_name("socks5://[USER:PASS@]HOST[:PORT]");
+    app.add_flag("--serverinfo", o.serverinfo,
+                 "Show what the provider offers (TLS, certificate, AUTH, ATRN, SIZE) and exit");
     app.add_option("--deliver", o.deliver, "Where to deliver: maildir:PATH")->type_name("KIND:TARGET");
     app.add_option("--helo-name", o.helo_name, "Name to announce with EHLO (default: host name)")
         ->type_name("NAME");
