@@ -70,9 +70,7 @@ Result<ServerFirst> parse_server_first(std::string_view message) {
         switch (attribute[0]) {
             case 'm': return make_error(Errc::protocol, "the provider requires a SCRAM extension "
                                                         "we do not know (m=)");
-            case 'e':
-                return make_error(Errc::auth_rejected,
-                                  "the provider refused SCRAM: " + std::string(value));
+            case 'e': return make_error(Errc::auth_rejected, std::string(value));  // see below
             case 'r': out.nonce = value; break;
             case 's': {
                 auto salt = base64::decode(value);
@@ -147,10 +145,27 @@ Result<std::string> Scram::respond(std::string_view challenge) {
     }
 }
 
+Error Scram::server_error(std::string_view value) {
+    diagnostic_ = "e=" + std::string(value);
+    std::string why = "the provider refused " + name_ + ": " + std::string(value);
+    if (value == "channel-bindings-dont-match")
+        return make_error(Errc::protocol,
+                          why + " (our TLS session is not the provider's: something between us "
+                                "intercepts TLS, or the provider is an impostor)");
+    if (value == "server-does-support-channel-binding")
+        return make_error(Errc::protocol, why + " (someone removed -PLUS from the provider's "
+                                                "list of mechanisms: a downgrade attack)");
+    if (value == "unsupported-channel-binding-type")
+        return make_error(Errc::auth_unavailable, why + " (" + connection_.binding.type +
+                                                      "; another type may work, see "
+                                                      "--channel-binding)");
+    return make_error(Errc::auth_rejected, why);
+}
+
 Result<std::string> Scram::client_final(std::string_view server_first) {
     auto parsed = parse_server_first(server_first);
     if (!parsed) {
-        if (parsed.error().is(Errc::auth_rejected)) diagnostic_ = std::string(server_first);
+        if (parsed.error().is(Errc::auth_rejected)) return server_error(parsed.error().detail);
         return parsed.error();
     }
     if (!parsed->nonce.starts_with(client_nonce_) || parsed->nonce.size() == client_nonce_.size())
@@ -195,23 +210,7 @@ Result<std::string> Scram::client_final(std::string_view server_first) {
 
 Status Scram::verify_server_final(std::string_view server_final) {
     auto value = server_final.substr(std::min<std::size_t>(2, server_final.size()));
-    if (server_final.starts_with("e=")) {
-        diagnostic_ = "e=" + std::string(value);
-        std::string why = "the provider refused " + name_ + ": " + std::string(value);
-        if (value == "channel-bindings-dont-match")
-            return make_error(Errc::protocol,
-                              why + " (our TLS session is not the provider's: something between "
-                                    "us intercepts TLS, or the provider is an impostor)");
-        if (value == "server-does-support-channel-binding")
-            return make_error(Errc::protocol,
-                              why + " (someone removed -PLUS from the provider's list: a "
-                                    "downgrade attack)");
-        if (value == "unsupported-channel-binding-type")
-            return make_error(Errc::auth_unavailable,
-                              why + " (" + connection_.binding.type +
-                                  "; another type may work, see --channel-binding)");
-        return make_error(Errc::auth_rejected, why);
-    }
+    if (server_final.starts_with("e=")) return server_error(value);
     auto received = server_final.starts_with("v=") ? base64::decode(value) : std::nullopt;
     if (!received) return malformed("expected v= or e= in the final message");
     if (received->size() != server_signature_.size() ||

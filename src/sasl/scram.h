@@ -40,6 +40,7 @@ public:
 private:
     Result<std::string> client_final(std::string_view server_first);
     Status verify_server_final(std::string_view server_final);
+    Error server_error(std::string_view value);  // an e= attribute, in words
     std::string gs2_header() const;
 
     ScramHash hash_;
