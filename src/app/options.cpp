@@ -32,8 +32,8 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
     app.add_option("--password-file", o.password_file, "Read the password from the first line of FILE")
         ->type_name("FILE");
     app.add_option("--tls", o.tls,
-                   "starttls (TLS required), starttls-optional (TLS if offered), implicit "
-                   "(TLS from the first byte) or none")
+                   "starttls (required), starttls-optional (if offered), implicit (from the "
+                   "first byte) or none")
         ->type_name("MODE")
         ->check(CLI::IsMember({"starttls", "starttls-optional", "implicit", "none"}).description(""));
     app.add_option("--tls-ca-file", o.tls_ca_file,
@@ -66,12 +66,13 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
                    "Allowed SASL mechanisms in order of preference (default: strongest offered)")
         ->type_name("MECH[,MECH...]");
     app.add_flag("--allow-plaintext-auth", o.allow_plaintext_auth,
-                 "Allow PLAIN and LOGIN without TLS (sends the password in clear text)");
+                 "Allow PLAIN, LOGIN, XOAUTH2, OAUTHBEARER without TLS (password in clear text)");
     app.add_option("--max-sessions", o.max_sessions,
                    "Reconnect and send ATRN again at most N times while mail keeps coming")
         ->type_name("N")
         ->check(CLI::Range(1u, 100000u).description(""));
-    app.add_option("--connect-timeout", o.connect_timeout, "Seconds to wait for each connection")
+    app.add_option("--connect-timeout", o.connect_timeout,
+                   "Seconds to reach the provider (all its addresses; and the proxy)")
         ->type_name("SECONDS")
         ->check(CLI::Range(1u, 3600u).description(""));
     app.add_option("--timeout", o.timeout, "Seconds to wait for any reply, command or data")

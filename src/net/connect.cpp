@@ -148,6 +148,8 @@ asio::awaitable<Result<asio::ip::tcp::socket>> connect_any(
     }
     std::string detail;
     for (const auto& failure : race->failures) detail += (detail.empty() ? "" : "; ") + failure;
+    if (endpoints.size() == 1 && race->failures.size() == 1)  // the address is in the label
+        detail = detail.substr(describe(endpoints.front()).size() + 2);
     if (timed_out)
         co_return make_error(Errc::timeout, "connecting to " + label + " timed out" +
                                                 (detail.empty() ? "" : " (" + detail + ")"));
