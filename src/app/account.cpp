@@ -40,7 +40,8 @@ Result<DeliverySpec> parse_delivery(const std::string& text) {
 
 namespace {
 
-Result<std::vector<std::string>> parse_domains(const std::vector<std::string>& given, bool required) {
+Result<std::vector<std::string>> parse_domains(const std::vector<std::string>& given,
+                                               bool required) {
     std::vector<std::string> out;
     for (const auto& item : given) {
         for (auto& domain : text::split(item, ',')) {
@@ -85,7 +86,8 @@ Status resolve_tls(const Options& o, Account& account) {
     policy.cert_file = expand_home(o.tls_cert);
     policy.key_file = expand_home(o.tls_key);
     if (!policy.cert_file.empty())
-        warn_if_others_can_read(policy.key_file.empty() ? policy.cert_file : policy.key_file, account);
+        warn_if_others_can_read(policy.key_file.empty() ? policy.cert_file : policy.key_file,
+                                account);
     c.client_certificate = !policy.cert_file.empty();
     auto binding = net::parse_binding_type(o.channel_binding);
     if (!binding) return binding.error();
@@ -151,8 +153,9 @@ Result<Account> resolve_account(const Options& o) {
     account.delivery = std::move(*delivery);
 
     if (auto tls = resolve_tls(o, account); !tls) return tls.error();
-    account.customer.credentials.authcid =
-        !o.user.empty() ? o.user : domains->empty() ? std::string() : domains->front();
+    account.customer.credentials.authcid = !o.user.empty()    ? o.user
+                                           : domains->empty() ? std::string()
+                                                              : domains->front();
     account.customer.credentials.authzid = o.user;
     if (auto auth = resolve_auth(o, account); !auth) return auth.error();
     account.connect_timeout = std::chrono::seconds(o.connect_timeout);

@@ -2,8 +2,8 @@
 
 #include "app/exit_code.h"
 #include "deliver/maildir.h"
-#include "net/route.h"
 #include "net/reader.h"
+#include "net/route.h"
 #include "odmr/customer.h"
 #include "smtp/server.h"
 

@@ -35,18 +35,21 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
                    "starttls (required), starttls-optional (if offered), implicit (from the "
                    "first byte) or none")
         ->type_name("MODE")
-        ->check(CLI::IsMember({"starttls", "starttls-optional", "implicit", "none"}).description(""));
+        ->check(
+            CLI::IsMember({"starttls", "starttls-optional", "implicit", "none"}).description(""));
     app.add_option("--tls-ca-file", o.tls_ca_file,
                    "Trust the CA certificates in FILE instead of the system store")
         ->type_name("FILE");
     app.add_option("--tls-fingerprint", o.tls_fingerprint,
                    "Trust only a certificate (or public key) with this SHA-256 fingerprint")
         ->type_name("sha256:HEX[,...]");
-    app.add_option("--tls-cert", o.tls_cert, "Client certificate to present (PEM), e.g. for EXTERNAL")
+    app.add_option("--tls-cert", o.tls_cert,
+                   "Client certificate to present (PEM), e.g. for EXTERNAL")
         ->type_name("FILE");
     app.add_option("--tls-key", o.tls_key, "Private key of --tls-cert (PEM; default: in that file)")
         ->type_name("FILE");
-    app.add_option("--tls-min-version", o.tls_min_version, "Oldest TLS version accepted: 1.2 or 1.3")
+    app.add_option("--tls-min-version", o.tls_min_version,
+                   "Oldest TLS version accepted: 1.2 or 1.3")
         ->type_name("VERSION")
         ->check(CLI::IsMember({"1.2", "1.3"}).description(""));
     app.add_option("--channel-binding", o.channel_binding,

@@ -42,9 +42,10 @@ std::string tls_text(net::Stream& stream, const odmr::CustomerConfig& customer) 
     std::string how = customer.tls == odmr::TlsMode::implicit ? "implicit" : "STARTTLS";
     std::string out = "TLS:      " + info.version + ", " + info.cipher + " (" + how + ")\n";
     auto binding = stream.channel_binding(customer.channel_binding);
-    out += "Channel binding: " +
-           (binding ? binding->type + " (for SCRAM-*-PLUS)" : "none: " + binding.error().message()) +
-           "\n";
+    out +=
+        "Channel binding: " +
+        (binding ? binding->type + " (for SCRAM-*-PLUS)" : "none: " + binding.error().message()) +
+        "\n";
     if (X509* certificate = stream.peer_certificate())
         out += certificate_text(certificate, !customer.tls_pins.empty());
     return out;
@@ -56,7 +57,8 @@ std::string offer_text(const odmr::Introduction& introduction) {
     out += std::string("    ATRN:  ") +
            (capabilities.has("ATRN") ? "yes" : "not announced (RFC 2645 needs it)") + "\n";
     std::string mechanisms;
-    for (const auto& m : capabilities.params("AUTH")) mechanisms += (mechanisms.empty() ? "" : " ") + m;
+    for (const auto& m : capabilities.params("AUTH"))
+        mechanisms += (mechanisms.empty() ? "" : " ") + m;
     out += "    AUTH:  " + (capabilities.has("AUTH") ? mechanisms : "not announced") + "\n";
     out += "    SIZE:  " + size_text(capabilities) + "\n";
     out += "EHLO reply:\n";
@@ -76,8 +78,8 @@ asio::awaitable<Result<std::string>> serverinfo(const Account& account,
     odmr::Customer customer(reader, account.customer, log);
     auto introduction = co_await customer.open();
     if (!introduction) {
-        if (!introduction.error().is(Errc::connection_lost) && !introduction.error().is(Errc::timeout) &&
-            !introduction.error().is(Errc::tls))
+        if (!introduction.error().is(Errc::connection_lost) &&
+            !introduction.error().is(Errc::timeout) && !introduction.error().is(Errc::tls))
             co_await customer.quit();
         stream.close();
         co_return introduction.error();

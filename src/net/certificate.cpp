@@ -153,7 +153,8 @@ std::string pin_hint(X509* certificate) {
     return "the provider's certificate is \"" + info.subject + "\", issued by \"" + info.issuer +
            "\", SHA-256 fingerprint " + info.sha256 +
            "; if you have checked that this is your provider's certificate, you may trust it "
-           "with --tls-fingerprint sha256:" + info.sha256;
+           "with --tls-fingerprint sha256:" +
+           info.sha256;
 }
 
 }  // namespace odmr::net

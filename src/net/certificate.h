@@ -22,19 +22,19 @@ using Fingerprint = std::array<unsigned char, 32>;  // SHA-256
 Result<std::vector<Fingerprint>> parse_pins(std::string_view text);
 
 Fingerprint certificate_fingerprint(X509* certificate);
-Fingerprint public_key_fingerprint(X509* certificate);  // of the SubjectPublicKeyInfo
+Fingerprint public_key_fingerprint(X509* certificate);           // of the SubjectPublicKeyInfo
 std::string format_fingerprint(const Fingerprint& fingerprint);  // "AB:CD:..."
 
 // True when the certificate or its public key has one of the fingerprints.
 bool matches_pin(X509* certificate, const std::vector<Fingerprint>& pins);
 
 struct CertificateInfo {
-    std::string subject;       // one line, RFC 2253 style
+    std::string subject;  // one line, RFC 2253 style
     std::string issuer;
-    std::string not_before;    // "2026-11-29 12:00:00 UTC"
+    std::string not_before;  // "2026-11-29 12:00:00 UTC"
     std::string not_after;
-    std::string alt_names;     // "DNS:localhost, IP:127.0.0.1"
-    std::string sha256;        // certificate fingerprint, "AB:CD:..."
+    std::string alt_names;  // "DNS:localhost, IP:127.0.0.1"
+    std::string sha256;     // certificate fingerprint, "AB:CD:..."
     std::string public_key_sha256;
 };
 

@@ -11,8 +11,9 @@ constexpr std::string_view exporter_label = "EXPORTER-Channel-Binding";
 
 Result<std::string> exporter(SSL* ssl) {
     if (SSL_version(ssl) < TLS1_3_VERSION && SSL_get_extms_support(ssl) != 1)
-        return make_error(Errc::tls, "tls-exporter needs TLS 1.3, or TLS 1.2 with the extended "
-                                     "master secret, which this session lacks (RFC 9266)");
+        return make_error(Errc::tls,
+                          "tls-exporter needs TLS 1.3, or TLS 1.2 with the extended "
+                          "master secret, which this session lacks (RFC 9266)");
     std::string out(32, '\0');
     if (SSL_export_keying_material(ssl, reinterpret_cast<unsigned char*>(out.data()), out.size(),
                                    exporter_label.data(), exporter_label.size(), nullptr, 0,
@@ -27,8 +28,9 @@ Result<std::string> unique(SSL* ssl) {
     // The first Finished message of the latest handshake: ours in a full
     // handshake, the server's in a resumed one.
     std::string out(EVP_MAX_MD_SIZE, '\0');
-    std::size_t length = SSL_session_reused(ssl) ? SSL_get_peer_finished(ssl, out.data(), out.size())
-                                                 : SSL_get_finished(ssl, out.data(), out.size());
+    std::size_t length = SSL_session_reused(ssl)
+                             ? SSL_get_peer_finished(ssl, out.data(), out.size())
+                             : SSL_get_finished(ssl, out.data(), out.size());
     if (length == 0) return make_error(Errc::tls, "no TLS Finished message for tls-unique");
     out.resize(length);
     return out;
@@ -69,10 +71,14 @@ Result<BindingType> parse_binding_type(std::string_view text) {
 
 std::string_view binding_name(BindingType type) {
     switch (type) {
-        case BindingType::automatic: return "auto";
-        case BindingType::tls_exporter: return "tls-exporter";
-        case BindingType::tls_unique: return "tls-unique";
-        case BindingType::tls_server_end_point: return "tls-server-end-point";
+        case BindingType::automatic:
+            return "auto";
+        case BindingType::tls_exporter:
+            return "tls-exporter";
+        case BindingType::tls_unique:
+            return "tls-unique";
+        case BindingType::tls_server_end_point:
+            return "tls-server-end-point";
     }
     return "auto";
 }

@@ -1,5 +1,6 @@
 #include "net/connect.h"
 
+#include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -7,7 +8,6 @@
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
-#include <algorithm>
 #include <charconv>
 #include <memory>
 #include <optional>
@@ -40,8 +40,8 @@ Result<HostPort> parse_host_port(std::string_view text, std::uint16_t default_po
         auto rest = text.substr(close + 1);
         if (!rest.empty()) {
             if (!rest.starts_with(':'))
-                return make_error(Errc::usage, "unexpected text after ']' in \"" +
-                                                   std::string(text) + "\"");
+                return make_error(Errc::usage,
+                                  "unexpected text after ']' in \"" + std::string(text) + "\"");
             port_text = rest.substr(1);
             has_port = true;
         }
@@ -162,20 +162,21 @@ asio::awaitable<Result<asio::ip::tcp::socket>> connect(const HostPort& where, Du
     asio::ip::tcp::resolver resolver(executor);
     asio::steady_timer timer(executor);
     timer.expires_at(deadline);
-    auto resolved = co_await (
-        resolver.async_resolve(where.host, std::to_string(where.port), use_tuple) ||
-        timer.async_wait(use_tuple));
+    auto resolved =
+        co_await (resolver.async_resolve(where.host, std::to_string(where.port), use_tuple) ||
+                  timer.async_wait(use_tuple));
     if (resolved.index() == 1)
         co_return make_error(Errc::timeout, "resolving " + where.host + " timed out");
     auto [resolve_ec, results] = std::get<0>(std::move(resolved));
-    if (resolve_ec == asio::error::host_not_found || resolve_ec == asio::error::host_not_found_try_again ||
-        resolve_ec == asio::error::no_data)
+    if (resolve_ec == asio::error::host_not_found ||
+        resolve_ec == asio::error::host_not_found_try_again || resolve_ec == asio::error::no_data)
         co_return make_error(Errc::no_host, "cannot resolve " + where.host);
     if (resolve_ec) co_return make_error(resolve_ec, "resolving " + where.host);
 
     std::vector<asio::ip::tcp::endpoint> endpoints;
     for (const auto& entry : results) endpoints.push_back(entry.endpoint());
-    auto remaining = std::max<Duration>(deadline - std::chrono::steady_clock::now(), Duration::zero());
+    auto remaining =
+        std::max<Duration>(deadline - std::chrono::steady_clock::now(), Duration::zero());
     co_return co_await connect_any(interleave_families(endpoints),
                                    where.host + " port " + std::to_string(where.port), remaining);
 }

@@ -34,7 +34,9 @@ Result<std::string> percent_decode(std::string_view text, std::string_view what)
     return out;
 }
 
-Error proxy_error(Errc code, const std::string& what) { return make_error(code, "SOCKS5 proxy: " + what); }
+Error proxy_error(Errc code, const std::string& what) {
+    return make_error(code, "SOCKS5 proxy: " + what);
+}
 
 // Reads exactly `n` octets (no more: what follows belongs to the provider).
 asio::awaitable<Result<std::string>> read_exact(Stream& stream, std::size_t n,
@@ -42,7 +44,8 @@ asio::awaitable<Result<std::string>> read_exact(Stream& stream, std::size_t n,
     std::string out(n, '\0');
     std::size_t have = 0;
     while (have < n) {
-        auto left = std::max<Duration>(deadline - std::chrono::steady_clock::now(), Duration::zero());
+        auto left =
+            std::max<Duration>(deadline - std::chrono::steady_clock::now(), Duration::zero());
         auto got = co_await stream.read_some(std::span(out).subspan(have), left);
         if (!got) co_return got.error();
         have += *got;
@@ -54,11 +57,14 @@ asio::awaitable<Result<std::string>> read_exact(Stream& stream, std::size_t n,
 
 Result<Socks5Proxy> parse_proxy_url(std::string_view url) {
     std::string_view rest;
-    if (text::istarts_with(url, "socks5://")) rest = url.substr(9);
-    else if (text::istarts_with(url, "socks5h://")) rest = url.substr(10);
+    if (text::istarts_with(url, "socks5://"))
+        rest = url.substr(9);
+    else if (text::istarts_with(url, "socks5h://"))
+        rest = url.substr(10);
     else
-        return make_error(Errc::usage, "--proxy must look like socks5://[USER:PASSWORD@]HOST[:PORT] "
-                                       "(SOCKS5 is the only kind of proxy supported)");
+        return make_error(Errc::usage,
+                          "--proxy must look like socks5://[USER:PASSWORD@]HOST[:PORT] "
+                          "(SOCKS5 is the only kind of proxy supported)");
     if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
     Socks5Proxy proxy;
     if (auto at = rest.rfind('@'); at != std::string_view::npos) {
@@ -73,8 +79,9 @@ Result<Socks5Proxy> parse_proxy_url(std::string_view url) {
         if (!password) return password.error();
         if (user->empty()) return make_error(Errc::usage, "--proxy: empty user name before '@'");
         if (user->size() > 255 || password->size() > 255)
-            return make_error(Errc::usage, "--proxy: SOCKS5 user names and passwords are at most "
-                                           "255 octets (RFC 1929)");
+            return make_error(Errc::usage,
+                              "--proxy: SOCKS5 user names and passwords are at most "
+                              "255 octets (RFC 1929)");
         proxy.user = std::move(*user);
         proxy.password = Secret(*password);
         wipe(*password);
@@ -128,31 +135,44 @@ Result<std::size_t> reply_remainder(std::string_view first_five) {
     if (first_five.size() != 5 || first_five[0] != version)
         return proxy_error(Errc::protocol, "the proxy does not speak SOCKS5 (bad reply)");
     switch (first_five[3]) {
-        case 1: return std::size_t{4 - 1 + 2};
-        case 4: return std::size_t{16 - 1 + 2};
-        case 3: return static_cast<std::size_t>(static_cast<unsigned char>(first_five[4])) + 2;
-        default: return proxy_error(Errc::protocol, "the proxy's reply has an unknown address type");
+        case 1:
+            return std::size_t{4 - 1 + 2};
+        case 4:
+            return std::size_t{16 - 1 + 2};
+        case 3:
+            return static_cast<std::size_t>(static_cast<unsigned char>(first_five[4])) + 2;
+        default:
+            return proxy_error(Errc::protocol, "the proxy's reply has an unknown address type");
     }
 }
 
 Error reply_error(unsigned char code, const std::string& target) {
     std::string to = " (connecting to " + target + ")";
     switch (code) {
-        case 1: return proxy_error(Errc::unavailable, "general SOCKS server failure" + to);
-        case 2: return proxy_error(Errc::unavailable, "connection not allowed by its rules" + to);
-        case 3: return proxy_error(Errc::unavailable, "network unreachable" + to);
+        case 1:
+            return proxy_error(Errc::unavailable, "general SOCKS server failure" + to);
+        case 2:
+            return proxy_error(Errc::unavailable, "connection not allowed by its rules" + to);
+        case 3:
+            return proxy_error(Errc::unavailable, "network unreachable" + to);
         case 4:
             return proxy_error(Errc::unavailable,
                                "host unreachable (or its name does not resolve at the proxy)" + to);
-        case 5: return proxy_error(Errc::unavailable, "connection refused by the provider" + to);
-        case 6: return proxy_error(Errc::timeout, "TTL expired (the provider did not answer in time)" + to);
-        case 7: return proxy_error(Errc::unavailable, "CONNECT is not supported by the proxy" + to);
+        case 5:
+            return proxy_error(Errc::unavailable, "connection refused by the provider" + to);
+        case 6:
+            return proxy_error(Errc::timeout,
+                               "TTL expired (the provider did not answer in time)" + to);
+        case 7:
+            return proxy_error(Errc::unavailable, "CONNECT is not supported by the proxy" + to);
         case 8:
             return proxy_error(Errc::unavailable,
                                "address type not supported (the proxy may be unable to resolve "
-                               "host names for us)" + to);
+                               "host names for us)" +
+                                   to);
         default:
-            return proxy_error(Errc::unavailable, "failed with reply code " + std::to_string(code) + to);
+            return proxy_error(Errc::unavailable,
+                               "failed with reply code " + std::to_string(code) + to);
     }
 }
 
@@ -170,14 +190,16 @@ asio::awaitable<Status> socks5_connect(Stream& stream, const Socks5Proxy& proxy,
     auto method = co_await read_exact(stream, 2, deadline);
     if (!method) co_return method.error();
     if ((*method)[0] != version)
-        co_return proxy_error(Errc::protocol, "the proxy does not speak SOCKS5 (bad greeting reply)");
+        co_return proxy_error(Errc::protocol,
+                              "the proxy does not speak SOCKS5 (bad greeting reply)");
     auto chosen = static_cast<unsigned char>((*method)[1]);
     if (chosen == no_acceptable_method || (chosen == user_password && !with_password) ||
         (chosen != no_authentication && chosen != user_password))
         co_return proxy_error(Errc::auth_unavailable,
-                              with_password ? "the proxy accepts none of our authentication methods"
-                                            : "the proxy wants authentication; give a user name and "
-                                              "password in --proxy");
+                              with_password
+                                  ? "the proxy accepts none of our authentication methods"
+                                  : "the proxy wants authentication; give a user name and "
+                                    "password in --proxy");
     if (chosen == user_password) {
         auto request = socks5::password_request(proxy.user, proxy.password);
         if (!request) co_return request.error();
@@ -187,7 +209,8 @@ asio::awaitable<Status> socks5_connect(Stream& stream, const Socks5Proxy& proxy,
         auto status = co_await read_exact(stream, 2, deadline);
         if (!status) co_return status.error();
         if ((*status)[1] != 0)
-            co_return proxy_error(Errc::auth_rejected, "the proxy refused the user name and password");
+            co_return proxy_error(Errc::auth_rejected,
+                                  "the proxy refused the user name and password");
     }
     std::string label = target.host + " port " + std::to_string(target.port);
     auto request = socks5::connect_request(target);

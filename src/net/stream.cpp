@@ -1,11 +1,11 @@
 #include "net/stream.h"
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "net/tls.h"
 
@@ -19,7 +19,7 @@ constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 // Errc::timeout when the timer won (the operation is then cancelled).
 template <class Op>
 asio::awaitable<std::pair<std::error_code, std::size_t>> race(asio::steady_timer& timer,
-                                                               Duration timeout, Op op) {
+                                                              Duration timeout, Op op) {
     timer.expires_after(timeout);
     auto winner = co_await (std::move(op) || timer.async_wait(use_tuple));
     if (winner.index() == 1) co_return std::pair{make_error_code(Errc::timeout), std::size_t{0}};
@@ -45,10 +45,10 @@ Stream::Stream(asio::ip::tcp::socket socket, asio::ssl::context& tls_context)
 
 asio::awaitable<Result<std::size_t>> Stream::read_some(std::span<char> into, Duration timeout) {
     auto buffer = asio::buffer(into.data(), into.size());
-    auto [ec, n] = tls_active_
-                       ? co_await race(timer_, timeout, tls_.async_read_some(buffer, use_tuple))
-                       : co_await race(timer_, timeout,
-                                       tls_.next_layer().async_read_some(buffer, use_tuple));
+    auto [ec, n] =
+        tls_active_
+            ? co_await race(timer_, timeout, tls_.async_read_some(buffer, use_tuple))
+            : co_await race(timer_, timeout, tls_.next_layer().async_read_some(buffer, use_tuple));
     if (ec) co_return io_error(ec, "reading from the peer");
     co_return n;
 }

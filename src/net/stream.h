@@ -27,7 +27,7 @@ struct TlsInfo {
 };
 
 class Stream {
-public:
+  public:
     Stream(asio::ip::tcp::socket socket, asio::ssl::context& tls_context);
 
     Stream(const Stream&) = delete;
@@ -50,7 +50,7 @@ public:
     std::string remote_address() const;  // "127.0.0.1" or "::1", empty if unknown
     void close();
 
-private:
+  private:
     asio::ssl::stream<asio::ip::tcp::socket> tls_;
     asio::steady_timer timer_;
     bool tls_active_ = false;

@@ -13,10 +13,14 @@ namespace {
 
 // With pinned fingerprints the chain is not judged by a CA: the pin decides
 // once the handshake is done (check_pins), before anything is sent.
-int accept_for_pinning(int /*preverify_ok*/, X509_STORE_CTX* /*store*/) { return 1; }
+int accept_for_pinning(int /*preverify_ok*/, X509_STORE_CTX* /*store*/) {
+    return 1;
+}
 
 // Never ask for a passphrase on a terminal (odmr-fetch runs from cron).
-int no_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) { return 0; }
+int no_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) {
+    return 0;
+}
 
 std::string openssl_reason() {
     unsigned long code = ERR_peek_last_error();
@@ -48,8 +52,8 @@ Result<int> parse_tls_version(std::string_view text) {
     std::string_view version = text::istarts_with(text, "TLSv") ? text.substr(4) : text;
     if (version == "1.2") return TLS1_2_VERSION;
     if (version == "1.3") return TLS1_3_VERSION;
-    return make_error(Errc::usage, "unknown TLS version \"" + std::string(text) +
-                                       "\" (known: 1.2, 1.3)");
+    return make_error(Errc::usage,
+                      "unknown TLS version \"" + std::string(text) + "\" (known: 1.2, 1.3)");
 }
 
 Result<std::unique_ptr<asio::ssl::context>> make_client_context(const TlsPolicy& policy) {
@@ -97,8 +101,10 @@ Status check_pins(SSL* ssl, const PeerCheck& peer) {
     X509* certificate = SSL_get0_peer_certificate(ssl);
     if (certificate == nullptr) return make_error(Errc::tls, "the provider sent no certificate");
     if (matches_pin(certificate, peer.pins)) return {};
-    return make_error(Errc::tls, "the provider's certificate matches none of the pinned "
-                                 "fingerprints (--tls-fingerprint); " + pin_hint(certificate));
+    return make_error(Errc::tls,
+                      "the provider's certificate matches none of the pinned "
+                      "fingerprints (--tls-fingerprint); " +
+                          pin_hint(certificate));
 }
 
 Error handshake_error(SSL* ssl, const std::error_code& ec) {
@@ -108,7 +114,8 @@ Error handshake_error(SSL* ssl, const std::error_code& ec) {
                           X509_verify_cert_error_string(verify);
         // The chain the server sent is kept even when it failed verification.
         STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);
-        if (chain != nullptr && sk_X509_num(chain) > 0) why += "; " + pin_hint(sk_X509_value(chain, 0));
+        if (chain != nullptr && sk_X509_num(chain) > 0)
+            why += "; " + pin_hint(sk_X509_value(chain, 0));
         return make_error(Errc::tls, why);
     }
     if (ec == make_error_code(Errc::timeout)) return make_error(Errc::timeout, "TLS handshake");

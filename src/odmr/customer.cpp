@@ -51,15 +51,18 @@ asio::awaitable<Result<Introduction>> Customer::open() {
     auto reply = co_await ehlo();
     if (!reply) co_return reply.error();
     smtp::Capabilities capabilities(*reply);
-    bool wants_starttls = config_.tls == TlsMode::starttls || config_.tls == TlsMode::starttls_optional;
+    bool wants_starttls =
+        config_.tls == TlsMode::starttls || config_.tls == TlsMode::starttls_optional;
     if (wants_starttls && !capabilities.has("STARTTLS")) {
         if (config_.tls == TlsMode::starttls)
-            co_return make_error(Errc::tls,
-                                 "the provider does not offer STARTTLS; refusing to send credentials "
-                                 "without TLS (--tls starttls-optional or --tls none would allow "
-                                 "this)");
-        log_.warning("the provider does not offer STARTTLS: continuing without TLS "
-                     "(--tls starttls-optional); the session and the mail are not encrypted");
+            co_return make_error(
+                Errc::tls,
+                "the provider does not offer STARTTLS; refusing to send credentials "
+                "without TLS (--tls starttls-optional or --tls none would allow "
+                "this)");
+        log_.warning(
+            "the provider does not offer STARTTLS: continuing without TLS "
+            "(--tls starttls-optional); the session and the mail are not encrypted");
     } else if (wants_starttls) {
         auto secured = co_await starttls();
         if (!secured && config_.tls == TlsMode::starttls_optional &&
@@ -108,7 +111,8 @@ asio::awaitable<Status> Customer::handshake() {
     std::string how = config_.tls_pins.empty() ? "verified" : "pinned";
     std::string subject;
     if (X509* certificate = stream.peer_certificate())
-        subject = ", certificate " + net::describe_certificate(certificate).subject + " (" + how + ")";
+        subject =
+            ", certificate " + net::describe_certificate(certificate).subject + " (" + how + ")";
     log_.info("TLS established: " + info.version + " " + info.cipher + subject);
     co_return Status{};
 }
@@ -144,9 +148,11 @@ asio::awaitable<Status> Customer::authenticate(const smtp::Capabilities& capabil
     if (!name) co_return name.error();
     auto offered = capabilities.params("AUTH");
     auto plus = sasl::plus_variant(*name);
-    connection.server_offers_binding = name->ends_with("-PLUS") || (!plus.empty() && offers(offered, plus));
+    connection.server_offers_binding =
+        name->ends_with("-PLUS") || (!plus.empty() && offers(offered, plus));
     auto mechanism = sasl::make_mechanism(*name, config_.credentials, connection);
-    std::string bound = name->ends_with("-PLUS") ? " (channel binding " + connection.binding.type + ")" : "";
+    std::string bound =
+        name->ends_with("-PLUS") ? " (channel binding " + connection.binding.type + ")" : "";
     log_.info("authenticating as " + config_.credentials.authcid + " with " + *name + bound);
 
     auto initial = mechanism->initial_response();
@@ -170,8 +176,8 @@ asio::awaitable<Status> Customer::authenticate(const smtp::Capabilities& capabil
 }
 
 // Sends the AUTH line, then answers challenges until the provider's verdict.
-asio::awaitable<Result<smtp::Reply>> Customer::converse(sasl::Mechanism& mechanism, std::string line,
-                                                        std::string shown) {
+asio::awaitable<Result<smtp::Reply>> Customer::converse(sasl::Mechanism& mechanism,
+                                                        std::string line, std::string shown) {
     auto reply = co_await client_.command(line, config_.command_timeout, shown);
     wipe(line);
     for (int round = 0; reply && reply->code == 334 && round < 10; ++round) {
@@ -201,11 +207,15 @@ asio::awaitable<Result<Negotiation>> Customer::atrn(smtp::Capabilities capabilit
     if (!reply) co_return reply.error();
     Negotiation result{Outcome::no_mail, std::move(capabilities), *reply};
     switch (reply->code) {
-        case 250: result.outcome = Outcome::mail_follows; co_return result;
-        case 453: co_return result;
+        case 250:
+            result.outcome = Outcome::mail_follows;
+            co_return result;
+        case 453:
+            co_return result;
         case 530:
             co_return make_error(Errc::auth_rejected, "ATRN refused: " + reply->summary());
-        default: co_return reply_error(*reply, "ATRN");
+        default:
+            co_return reply_error(*reply, "ATRN");
     }
 }
 

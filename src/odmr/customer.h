@@ -25,16 +25,16 @@ namespace odmr::odmr {
 enum class TlsMode { starttls, starttls_optional, implicit, none };
 
 struct CustomerConfig {
-    std::string helo_name;                // our EHLO name
-    std::string server_name;              // the provider's name, for SNI and the certificate check
+    std::string helo_name;    // our EHLO name
+    std::string server_name;  // the provider's name, for SNI and the certificate check
     std::vector<net::Fingerprint> tls_pins;  // not empty: trust these instead of CA and name
     TlsMode tls = TlsMode::starttls;
     sasl::Credentials credentials;
     std::vector<std::string> auth_preference;  // empty: strongest first
     bool allow_plaintext_auth = false;
-    bool client_certificate = false;      // a TLS client certificate is configured (EXTERNAL)
+    bool client_certificate = false;  // a TLS client certificate is configured (EXTERNAL)
     net::BindingType channel_binding = net::BindingType::automatic;  // for SCRAM-*-PLUS
-    std::vector<std::string> domains;     // ATRN argument
+    std::vector<std::string> domains;                                // ATRN argument
     net::Duration command_timeout = std::chrono::minutes(5);
     net::Duration atrn_timeout = std::chrono::minutes(10);
 };
@@ -55,7 +55,7 @@ struct Introduction {
 };
 
 class Customer {
-public:
+  public:
     Customer(net::Reader& reader, const CustomerConfig& config, const Log& log);
 
     asio::awaitable<Result<Negotiation>> negotiate();
@@ -66,7 +66,7 @@ public:
     // Politely ends a session that did not turn around.
     asio::awaitable<void> quit();
 
-private:
+  private:
     asio::awaitable<Result<smtp::Reply>> ehlo();
     asio::awaitable<Status> starttls();
     asio::awaitable<Status> handshake();

@@ -8,14 +8,14 @@
 namespace odmr::sasl {
 
 class External final : public Mechanism {
-public:
+  public:
     explicit External(Credentials credentials) : authzid_(std::move(credentials.authzid)) {}
     std::string_view name() const override { return "EXTERNAL"; }
     bool reveals_password() const override { return false; }
     Result<std::optional<std::string>> initial_response() override;
     Result<std::string> respond(std::string_view challenge) override;
 
-private:
+  private:
     std::string authzid_;
     bool sent_ = false;
 };

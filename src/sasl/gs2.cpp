@@ -6,9 +6,12 @@ std::string saslname(std::string_view name) {
     std::string out;
     out.reserve(name.size());
     for (char c : name) {
-        if (c == '=') out += "=3D";
-        else if (c == ',') out += "=2C";
-        else out += c;
+        if (c == '=')
+            out += "=3D";
+        else if (c == ',')
+            out += "=2C";
+        else
+            out += c;
     }
     return out;
 }

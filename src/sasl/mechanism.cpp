@@ -17,9 +17,13 @@ namespace {
 // The default order, strongest first; EXTERNAL and the OAuth mechanisms are
 // added to it only in the cases described in mechanism.h.
 const std::vector<std::string>& default_preference() {
-    static const std::vector<std::string> names{
-        "SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1",
-        "PLAIN",              "LOGIN",            "CRAM-MD5"};
+    static const std::vector<std::string> names{"SCRAM-SHA-256-PLUS",
+                                                "SCRAM-SHA-1-PLUS",
+                                                "SCRAM-SHA-256",
+                                                "SCRAM-SHA-1",
+                                                "PLAIN",
+                                                "LOGIN",
+                                                "CRAM-MD5"};
     return names;
 }
 
@@ -29,7 +33,9 @@ std::optional<ScramHash> scram_hash(std::string_view name) {
     return std::nullopt;
 }
 
-bool is_plus(std::string_view name) { return text::upper(name).ends_with("-PLUS"); }
+bool is_plus(std::string_view name) {
+    return text::upper(name).ends_with("-PLUS");
+}
 
 }  // namespace
 
@@ -85,7 +91,8 @@ std::string reason_to_hold_back(const std::string& name, const Choice& choice) {
 
 }  // namespace
 
-Result<std::string> choose_mechanism(const std::vector<std::string>& offered, const Choice& choice) {
+Result<std::string> choose_mechanism(const std::vector<std::string>& offered,
+                                     const Choice& choice) {
     std::vector<std::string> preference = choice.preference;
     if (preference.empty()) {
         if (choice.client_certificate) preference.emplace_back("EXTERNAL");
@@ -107,7 +114,8 @@ Result<std::string> choose_mechanism(const std::vector<std::string>& offered, co
     std::string offered_list;
     for (const auto& o : offered) offered_list += (offered_list.empty() ? "" : " ") + o;
     if (offered_list.empty()) offered_list = "none";
-    std::string message = "no usable authentication mechanism (provider offers: " + offered_list + ")";
+    std::string message =
+        "no usable authentication mechanism (provider offers: " + offered_list + ")";
     if (!held_back.empty()) message += "; " + held_back;
     return make_error(Errc::auth_unavailable, message);
 }

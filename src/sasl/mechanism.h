@@ -35,7 +35,7 @@ struct Connection {
 };
 
 class Mechanism {
-public:
+  public:
     virtual ~Mechanism() = default;
     virtual std::string_view name() const = 0;
     // True when an eavesdropper could recover the password (or token).
@@ -64,9 +64,9 @@ std::unique_ptr<Mechanism> make_mechanism(std::string_view name, const Credentia
 struct Choice {
     std::vector<std::string> preference;  // empty: the default preference
     bool tls_active = false;
-    bool allow_plaintext = false;         // permit password-revealing mechanisms without TLS
-    bool channel_binding = false;         // binding data is available (-PLUS may be used)
-    bool client_certificate = false;      // EXTERNAL leads the default preference
+    bool allow_plaintext = false;     // permit password-revealing mechanisms without TLS
+    bool channel_binding = false;     // binding data is available (-PLUS may be used)
+    bool client_certificate = false;  // EXTERNAL leads the default preference
 };
 
 // Picks the first mechanism of the preference that the server offers and

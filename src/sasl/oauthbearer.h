@@ -10,7 +10,7 @@
 namespace odmr::sasl {
 
 class OAuthBearer final : public Mechanism {
-public:
+  public:
     explicit OAuthBearer(Credentials credentials) : credentials_(std::move(credentials)) {}
     std::string_view name() const override { return "OAUTHBEARER"; }
     bool reveals_password() const override { return true; }
@@ -18,7 +18,7 @@ public:
     Result<std::string> respond(std::string_view challenge) override;
     std::string diagnostic() const override { return diagnostic_; }
 
-private:
+  private:
     Credentials credentials_;
     std::string diagnostic_;
     int step_ = 0;

@@ -6,14 +6,14 @@
 namespace odmr::sasl {
 
 class Plain final : public Mechanism {
-public:
+  public:
     explicit Plain(Credentials credentials) : credentials_(std::move(credentials)) {}
     std::string_view name() const override { return "PLAIN"; }
     bool reveals_password() const override { return true; }
     Result<std::optional<std::string>> initial_response() override;
     Result<std::string> respond(std::string_view challenge) override;
 
-private:
+  private:
     Credentials credentials_;
     bool sent_ = false;
 };

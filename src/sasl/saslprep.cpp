@@ -11,7 +11,9 @@
 namespace odmr::sasl {
 namespace {
 
-bool is_printable_ascii(char c) { return c >= 0x20 && c <= 0x7e; }
+bool is_printable_ascii(char c) {
+    return c >= 0x20 && c <= 0x7e;
+}
 
 // Frees a string that Libidn allocated, wiping it first: it may hold a password.
 struct WipedFree {
@@ -42,16 +44,20 @@ Result<std::string> saslprep(std::string_view input, std::string_view what) {
     sodium_memzero(terminated.data(), terminated.size());
     std::unique_ptr<char, WipedFree> prepared(raw);
     switch (rc) {
-        case STRINGPREP_OK: break;
+        case STRINGPREP_OK:
+            break;
         case STRINGPREP_CONTAINS_PROHIBITED:
-            return unusable(what, "it contains a prohibited character (a control character, "
-                                  "a private-use or non-character code point, or similar)");
+            return unusable(what,
+                            "it contains a prohibited character (a control character, "
+                            "a private-use or non-character code point, or similar)");
         case STRINGPREP_BIDI_BOTH_L_AND_RAL:
         case STRINGPREP_BIDI_LEADTRAIL_NOT_RAL:
         case STRINGPREP_BIDI_CONTAINS_PROHIBITED:
-            return unusable(what, "it mixes left-to-right and right-to-left text in a way "
-                                  "RFC 3454 forbids");
-        case STRINGPREP_ICONV_ERROR: return unusable(what, "it is not valid UTF-8");
+            return unusable(what,
+                            "it mixes left-to-right and right-to-left text in a way "
+                            "RFC 3454 forbids");
+        case STRINGPREP_ICONV_ERROR:
+            return unusable(what, "it is not valid UTF-8");
         default:
             return unusable(what, std::string("Libidn failed: ") +
                                       stringprep_strerror(static_cast<Stringprep_rc>(rc)));

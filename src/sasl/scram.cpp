@@ -22,7 +22,9 @@ struct Wiped {
     ~Wiped() { sodium_memzero(bytes.data(), bytes.size()); }
 };
 
-const EVP_MD* digest_of(ScramHash hash) { return hash == ScramHash::sha1 ? EVP_sha1() : EVP_sha256(); }
+const EVP_MD* digest_of(ScramHash hash) {
+    return hash == ScramHash::sha1 ? EVP_sha1() : EVP_sha256();
+}
 
 Bytes hmac(const EVP_MD* md, const Bytes& key, std::string_view data) {
     Bytes out(EVP_MAX_MD_SIZE);
@@ -58,7 +60,8 @@ struct ServerFirst {
 };
 
 Error malformed(std::string_view what) {
-    return make_error(Errc::protocol, "malformed SCRAM message from the provider: " + std::string(what));
+    return make_error(Errc::protocol,
+                      "malformed SCRAM message from the provider: " + std::string(what));
 }
 
 Result<ServerFirst> parse_server_first(std::string_view message) {
@@ -68,10 +71,15 @@ Result<ServerFirst> parse_server_first(std::string_view message) {
         if (attribute.size() < 2 || attribute[1] != '=') return malformed("attribute without '='");
         std::string_view value = std::string_view(attribute).substr(2);
         switch (attribute[0]) {
-            case 'm': return make_error(Errc::protocol, "the provider requires a SCRAM extension "
-                                                        "we do not know (m=)");
-            case 'e': return make_error(Errc::auth_rejected, std::string(value));  // see below
-            case 'r': out.nonce = value; break;
+            case 'm':
+                return make_error(Errc::protocol,
+                                  "the provider requires a SCRAM extension "
+                                  "we do not know (m=)");
+            case 'e':
+                return make_error(Errc::auth_rejected, std::string(value));  // see below
+            case 'r':
+                out.nonce = value;
+                break;
             case 's': {
                 auto salt = base64::decode(value);
                 if (!salt || salt->empty()) return malformed("bad salt");
@@ -80,13 +88,14 @@ Result<ServerFirst> parse_server_first(std::string_view message) {
                 break;
             }
             case 'i': {
-                auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(),
-                                                 out.iterations);
+                auto [end, ec] =
+                    std::from_chars(value.data(), value.data() + value.size(), out.iterations);
                 if (ec != std::errc() || end != value.data() + value.size() || value.empty())
                     return malformed("bad iteration count");
                 break;
             }
-            default: break;  // extensions we may ignore
+            default:
+                break;  // extensions we may ignore
         }
     }
     if (out.nonce.empty() || !salt_seen || out.iterations == 0)
@@ -106,7 +115,9 @@ Scram::Scram(ScramHash hash, bool plus, Credentials credentials, Connection conn
       connection_(std::move(connection)),
       client_nonce_(client_nonce.empty() ? random_nonce() : std::move(client_nonce)) {}
 
-Scram::~Scram() { sodium_memzero(server_signature_.data(), server_signature_.size()); }
+Scram::~Scram() {
+    sodium_memzero(server_signature_.data(), server_signature_.size());
+}
 
 std::string Scram::gs2_header() const {
     if (plus_) return "p=" + connection_.binding.type + ",,";
@@ -135,13 +146,16 @@ Result<std::string> Scram::respond(std::string_view challenge) {
             if (!first) return first.error();
             return std::move(**first);
         }
-        case 1: step_ = 2; return client_final(challenge);
+        case 1:
+            step_ = 2;
+            return client_final(challenge);
         case 2: {
             step_ = 3;
             if (auto verified = verify_server_final(challenge); !verified) return verified.error();
             return std::string();  // RFC 4954: an empty answer to the server's last message
         }
-        default: return make_error(Errc::protocol, "unexpected challenge after the end of " + name_);
+        default:
+            return make_error(Errc::protocol, "unexpected challenge after the end of " + name_);
     }
 }
 
@@ -150,11 +164,13 @@ Error Scram::server_error(std::string_view value) {
     std::string why = "the provider refused " + name_ + ": " + std::string(value);
     if (value == "channel-bindings-dont-match")
         return make_error(Errc::protocol,
-                          why + " (our TLS session is not the provider's: something between us "
-                                "intercepts TLS, or the provider is an impostor)");
+                          why +
+                              " (our TLS session is not the provider's: something between us "
+                              "intercepts TLS, or the provider is an impostor)");
     if (value == "server-does-support-channel-binding")
-        return make_error(Errc::protocol, why + " (someone removed -PLUS from the provider's "
-                                                "list of mechanisms: a downgrade attack)");
+        return make_error(Errc::protocol, why +
+                                              " (someone removed -PLUS from the provider's "
+                                              "list of mechanisms: a downgrade attack)");
     if (value == "unsupported-channel-binding-type")
         return make_error(Errc::auth_unavailable, why + " (" + connection_.binding.type +
                                                       "; another type may work, see "
@@ -171,15 +187,16 @@ Result<std::string> Scram::client_final(std::string_view server_first) {
     if (!parsed->nonce.starts_with(client_nonce_) || parsed->nonce.size() == client_nonce_.size())
         return make_error(Errc::protocol, "the provider's SCRAM nonce does not extend ours");
     if (parsed->iterations < min_iterations || parsed->iterations > max_iterations)
-        return make_error(Errc::protocol,
-                          "the provider asks for " + std::to_string(parsed->iterations) +
-                              " SCRAM iterations; refusing anything outside " +
-                              std::to_string(min_iterations) + ".." +
-                              std::to_string(max_iterations) +
-                              " (too few would make our proof cheap to crack)");
-    if (credentials_.password == nullptr) return make_error(Errc::software, "SCRAM without a password");
-    auto password = credentials_.password->with(
-        [](std::string_view p) { return saslprep(p, "password"); });
+        return make_error(Errc::protocol, "the provider asks for " +
+                                              std::to_string(parsed->iterations) +
+                                              " SCRAM iterations; refusing anything outside " +
+                                              std::to_string(min_iterations) + ".." +
+                                              std::to_string(max_iterations) +
+                                              " (too few would make our proof cheap to crack)");
+    if (credentials_.password == nullptr)
+        return make_error(Errc::software, "SCRAM without a password");
+    auto password =
+        credentials_.password->with([](std::string_view p) { return saslprep(p, "password"); });
     if (!password) return password.error();
 
     const EVP_MD* md = digest_of(hash_);

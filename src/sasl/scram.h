@@ -16,7 +16,7 @@ namespace odmr::sasl {
 enum class ScramHash { sha1, sha256 };
 
 class Scram final : public Mechanism {
-public:
+  public:
     // `client_nonce` is for the published test vectors; empty: 24 random bytes.
     Scram(ScramHash hash, bool plus, Credentials credentials, Connection connection,
           std::string client_nonce = {});
@@ -37,7 +37,7 @@ public:
     static constexpr unsigned min_iterations = 4096;
     static constexpr unsigned max_iterations = 10'000'000;
 
-private:
+  private:
     Result<std::string> client_final(std::string_view server_first);
     Status verify_server_final(std::string_view server_final);
     Error server_error(std::string_view value);  // an e= attribute, in words

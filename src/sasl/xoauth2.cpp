@@ -3,7 +3,8 @@
 namespace odmr::sasl {
 
 Result<std::optional<std::string>> XOAuth2::initial_response() {
-    if (credentials_.password == nullptr) return make_error(Errc::software, "XOAUTH2 without a token");
+    if (credentials_.password == nullptr)
+        return make_error(Errc::software, "XOAUTH2 without a token");
     step_ = 1;
     std::string out = "user=" + credentials_.authcid + "\x01" + "auth=Bearer ";
     credentials_.password->with([&](std::string_view token) { out += token; });

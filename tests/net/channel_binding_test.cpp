@@ -21,8 +21,8 @@ namespace {
 std::string server_exporter(SSL* ssl) {
     std::string out(32, '\0');
     const char label[] = "EXPORTER-Channel-Binding";
-    REQUIRE(SSL_export_keying_material(ssl, reinterpret_cast<unsigned char*>(out.data()), out.size(),
-                                       label, sizeof label - 1, nullptr, 0, 0) == 1);
+    REQUIRE(SSL_export_keying_material(ssl, reinterpret_cast<unsigned char*>(out.data()),
+                                       out.size(), label, sizeof label - 1, nullptr, 0, 0) == 1);
     return out;
 }
 
@@ -118,13 +118,14 @@ TEST_CASE("SCRAM-SHA-256-PLUS sends the server's own tls-exporter value in c=") 
     Session session;
     auto data = session.binding(BindingType::automatic);
     Secret password("pencil");
-    sasl::Scram scram(sasl::ScramHash::sha256, true, {"user", &password}, {{data.type, data.data}, true},
-                      "nonce");
+    sasl::Scram scram(sasl::ScramHash::sha256, true, {"user", &password},
+                      {{data.type, data.data}, true}, "nonce");
     auto first = scram.initial_response();
     REQUIRE(first.ok());
     CHECK(**first == "p=tls-exporter,,n=user,r=nonce");
     auto final = scram.respond("r=nonce+server,s=QSXCR+Q6sek8bf92,i=4096");
     REQUIRE(final.ok());
-    std::string expected = base64::encode("p=tls-exporter,," + server_exporter(session.pair->server_ssl()));
+    std::string expected =
+        base64::encode("p=tls-exporter,," + server_exporter(session.pair->server_ssl()));
     CHECK(final->starts_with("c=" + expected + ","));
 }

@@ -109,8 +109,12 @@ namespace {
 
 using asio::ip::tcp;
 
-tcp::endpoint v4(std::uint16_t port) { return {asio::ip::make_address("127.0.0.1"), port}; }
-tcp::endpoint v6(std::uint16_t port) { return {asio::ip::make_address("::1"), port}; }
+tcp::endpoint v4(std::uint16_t port) {
+    return {asio::ip::make_address("127.0.0.1"), port};
+}
+tcp::endpoint v6(std::uint16_t port) {
+    return {asio::ip::make_address("::1"), port};
+}
 
 // A port on which nothing listens (bound, then closed).
 std::uint16_t closed_port(asio::io_context& io) {
@@ -148,9 +152,10 @@ struct BlackHole {
 Result<tcp::socket> race(asio::io_context& io, std::vector<tcp::endpoint> endpoints,
                          std::chrono::milliseconds timeout = std::chrono::seconds(3)) {
     std::optional<Result<tcp::socket>> out;
-    odmr::test::spawn(io, connect_any(std::move(endpoints), "the test host", timeout,
-                                      std::chrono::milliseconds(50)),
-                      out);
+    odmr::test::spawn(
+        io,
+        connect_any(std::move(endpoints), "the test host", timeout, std::chrono::milliseconds(50)),
+        out);
     odmr::test::run_all(io);
     io.restart();
     return std::move(*out);
@@ -215,9 +220,8 @@ TEST_CASE("connect resolves a name and reaches whichever family listens") {
     asio::io_context io;
     tcp::acceptor listener(io, v4(0));
     std::optional<Result<tcp::socket>> out;
-    odmr::test::spawn(io, connect({"localhost", listener.local_endpoint().port()},
-                                  std::chrono::seconds(5)),
-                      out);
+    odmr::test::spawn(
+        io, connect({"localhost", listener.local_endpoint().port()}, std::chrono::seconds(5)), out);
     odmr::test::run_all(io);
     REQUIRE_MESSAGE(out->ok(), out->error().message());
     CHECK((*out)->remote_endpoint().address().to_string() == "127.0.0.1");

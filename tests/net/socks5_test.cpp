@@ -26,7 +26,7 @@ struct Script {
     std::string greeting_reply = "\x05\x00"s;
     std::string auth_reply;  // sent after the RFC 1929 request when not empty
     std::string connect_reply = "\x05\x00\x00\x01\x7f\x00\x00\x01\x01\x6e"s;
-    std::string after;       // bytes of the "provider", in the same write as the reply
+    std::string after;  // bytes of the "provider", in the same write as the reply
 };
 
 struct Heard {
@@ -53,7 +53,7 @@ asio::awaitable<void> proxy(asio::ip::tcp::socket& socket, Script script, Heard&
     }
     heard.request = co_await read_n(socket, 5);
     if (heard.request.size() < 5) co_return;
-    std::size_t rest = heard.request[3] == 3 ? static_cast<unsigned char>(heard.request[4]) + 2
+    std::size_t rest = heard.request[3] == 3   ? static_cast<unsigned char>(heard.request[4]) + 2
                        : heard.request[3] == 1 ? 5
                                                : 17;
     heard.request += co_await read_n(socket, rest);
@@ -132,7 +132,8 @@ TEST_CASE("the CONNECT request names the host for the proxy to resolve") {
     auto request = socks5::connect_request({"odmr.example.net", 366});
     REQUIRE(request.ok());
     CHECK(*request == "\x05\x01\x00\x03\x10odmr.example.net\x01\x6e"s);
-    CHECK(socks5::connect_request({"192.0.2.7", 25}).value() == "\x05\x01\x00\x01\xc0\x00\x02\x07\x00\x19"s);
+    CHECK(socks5::connect_request({"192.0.2.7", 25}).value() ==
+          "\x05\x01\x00\x01\xc0\x00\x02\x07\x00\x19"s);
     auto v6 = socks5::connect_request({"2001:db8::1", 366});
     REQUIRE(v6.ok());
     CHECK(v6->size() == 4 + 16 + 2);
@@ -185,7 +186,9 @@ TEST_CASE("user name and password are sent when the proxy asks for them") {
     auto run = run_through(script, must_parse("socks5://alice:s3cret@127.0.0.1"), {"p.test", 366});
     REQUIRE_MESSAGE(run.result.ok(), run.result.error().message());
     CHECK(run.heard.greeting == "\x05\x02\x00\x02"s);
-    CHECK(run.heard.auth == "\x01\x05" "alice\x06s3cret"s);
+    CHECK(run.heard.auth ==
+          "\x01\x05"
+          "alice\x06s3cret"s);
 }
 
 TEST_CASE("a refused password is an authentication error") {

@@ -99,7 +99,8 @@ TEST_CASE("an unknown CA is refused unless the certificate is pinned") {
     }
     {
         test::TlsPair pair(*server, *client);
-        auto result = pair.handshake({"localhost", {public_key_fingerprint(identity.certificate.get())}});
+        auto result =
+            pair.handshake({"localhost", {public_key_fingerprint(identity.certificate.get())}});
         REQUIRE_MESSAGE(result.ok(), result.error().message());
     }
 }
@@ -110,7 +111,8 @@ TEST_CASE("a wrong pin is refused even for a certificate a CA vouches for") {
     auto server = test::server_context(identity);
     auto client = test::client_context(identity);
     test::TlsPair pair(*server, *client);
-    auto result = pair.handshake({"localhost", {certificate_fingerprint(stranger.certificate.get())}});
+    auto result =
+        pair.handshake({"localhost", {certificate_fingerprint(stranger.certificate.get())}});
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().is(Errc::tls));
     CHECK(mentions(result.error(), "matches none of the pinned"));
@@ -148,10 +150,11 @@ TEST_CASE("a client certificate is presented to a server that asks for one") {
     write_pem(dir.path / "client.pem", customer, true, false);
     write_pem(dir.path / "client.key", customer, false, true);
     auto server = test::server_context(identity);
-    X509_STORE_add_cert(SSL_CTX_get_cert_store(server->native_handle()), customer.certificate.get());
+    X509_STORE_add_cert(SSL_CTX_get_cert_store(server->native_handle()),
+                        customer.certificate.get());
     server->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
-    TlsPolicy policy{(dir.path / "ca.pem").string(), TLS1_2_VERSION, (dir.path / "client.pem").string(),
-                     (dir.path / "client.key").string()};
+    TlsPolicy policy{(dir.path / "ca.pem").string(), TLS1_2_VERSION,
+                     (dir.path / "client.pem").string(), (dir.path / "client.key").string()};
     auto client = make_client_context(policy);
     REQUIRE_MESSAGE(client.ok(), client.error().message());
     test::TlsPair pair(*server, **client);

@@ -101,7 +101,8 @@ TEST_CASE("offered names are matched case-insensitively and returned upper-case"
 }
 
 TEST_CASE("mechanisms we do not implement are skipped") {
-    CHECK(must_choose({"GSSAPI", "CRAM-MD5"}, {{"GSSAPI", "CRAM-MD5"}, false, false}) == "CRAM-MD5");
+    CHECK(must_choose({"GSSAPI", "CRAM-MD5"}, {{"GSSAPI", "CRAM-MD5"}, false, false}) ==
+          "CRAM-MD5");
 }
 
 TEST_CASE("no AUTH mechanisms offered is auth_unavailable") {
@@ -119,10 +120,9 @@ TEST_CASE("only unknown mechanisms offered is auth_unavailable and lists them") 
 
 namespace {
 
-const std::vector<std::string> everything{"CRAM-MD5",      "PLAIN",       "LOGIN",
-                                          "SCRAM-SHA-1",   "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS",
-                                          "SCRAM-SHA-256-PLUS", "EXTERNAL", "XOAUTH2",
-                                          "OAUTHBEARER"};
+const std::vector<std::string> everything{
+    "CRAM-MD5",           "PLAIN",    "LOGIN",   "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS",
+    "SCRAM-SHA-256-PLUS", "EXTERNAL", "XOAUTH2", "OAUTHBEARER"};
 
 Choice tls_with_binding() {
     Choice c;

@@ -19,7 +19,8 @@ TEST_CASE("XOAUTH2 sends user and bearer token separated by ^A") {
     auto initial = mechanism.initial_response();
     REQUIRE((initial.ok() && initial->has_value()));
     CHECK(**initial ==
-          "user=someuser@example.com\x01" "auth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg\x01\x01"s);
+          "user=someuser@example.com\x01"
+          "auth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg\x01\x01"s);
 }
 
 TEST_CASE("XOAUTH2 answers the server's error report with an empty line and keeps it") {
@@ -42,7 +43,8 @@ TEST_CASE("OAUTHBEARER sends RFC 7628's GS2 header and key-value pairs") {
     auto initial = mechanism.initial_response();
     REQUIRE((initial.ok() && initial->has_value()));
     CHECK(**initial ==
-          "n,a=user@example.com,\x01" "auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01"s);
+          "n,a=user@example.com,\x01"
+          "auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01"s);
 }
 
 TEST_CASE("OAUTHBEARER escapes the user name and answers an error with ^A") {

@@ -30,19 +30,25 @@ TEST_CASE("printable ASCII is its own SASLprep") {
 }
 
 TEST_CASE("RFC 4013 §3 examples") {
-    CHECK(prepared("I\xC2\xADX") == "IX");           // SOFT HYPHEN mapped to nothing
-    CHECK(prepared("user") == "user");               // no transformation
-    CHECK(prepared("USER") == "USER");               // case preserved
-    CHECK(prepared("\xC2\xAA") == "a");              // <U+00AA> output is "a"
-    CHECK(prepared("\xE2\x85\xA8") == "IX");         // <U+2168> output is "IX"
-    refused("\x07");                                 // <U+0007> prohibited
-    refused("\xD8\xA7" "1");                         // <U+0627><U+0031> bidi check
+    CHECK(prepared("I\xC2\xADX") == "IX");    // SOFT HYPHEN mapped to nothing
+    CHECK(prepared("user") == "user");        // no transformation
+    CHECK(prepared("USER") == "USER");        // case preserved
+    CHECK(prepared("\xC2\xAA") == "a");       // <U+00AA> output is "a"
+    CHECK(prepared("\xE2\x85\xA8") == "IX");  // <U+2168> output is "IX"
+    refused("\x07");                          // <U+0007> prohibited
+    refused(
+        "\xD8\xA7"
+        "1");  // <U+0627><U+0031> bidi check
 }
 
 TEST_CASE("non-ASCII spaces become spaces; NFKC composes") {
-    CHECK(prepared("a\xC2\xA0" "b") == "a b");              // NO-BREAK SPACE
-    CHECK(prepared("e\xCC\x81") == "\xC3\xA9");             // e + COMBINING ACUTE -> é
-    CHECK(prepared("Gr\xC3\xBC\xC3\x9F" "e") == "Gr\xC3\xBC\xC3\x9F" "e");  // Grüße unchanged
+    CHECK(prepared("a\xC2\xA0"
+                   "b") == "a b");               // NO-BREAK SPACE
+    CHECK(prepared("e\xCC\x81") == "\xC3\xA9");  // e + COMBINING ACUTE -> é
+    CHECK(prepared("Gr\xC3\xBC\xC3\x9F"
+                   "e") ==
+          "Gr\xC3\xBC\xC3\x9F"
+          "e");  // Grüße unchanged
 }
 
 TEST_CASE("control characters, invalid UTF-8 and NUL are clear errors") {

@@ -129,11 +129,11 @@ TEST_CASE("too few or too many iterations are refused") {
 }
 
 TEST_CASE("malformed server-first messages are protocol errors") {
-    for (const char* bad : {"", "r=rOprNGfwEbeRWgbNEkqOxyz", "r=rOprNGfwEbeRWgbNEkqOxyz,s=W2!,i=4096",
-                            "r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=12ab",
-                            "r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=",
-                            "m=ext,r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
-                            "garbage"}) {
+    for (const char* bad :
+         {"", "r=rOprNGfwEbeRWgbNEkqOxyz", "r=rOprNGfwEbeRWgbNEkqOxyz,s=W2!,i=4096",
+          "r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=12ab",
+          "r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=",
+          "m=ext,r=rOprNGfwEbeRWgbNEkqOxyz,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096", "garbage"}) {
         std::string shown(bad);
         CAPTURE(shown);
         Sha256Vector v;

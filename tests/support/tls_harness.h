@@ -44,7 +44,8 @@ inline TestCertificate make_certificate(const std::string& common_name = "localh
     X509_set_pubkey(c, key.get());
     X509_NAME* name = X509_get_subject_name(c);
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
+                               reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1,
+                               0);
     X509_set_issuer_name(c, name);
     add_extension(c, NID_subject_alt_name, alt_names);
     add_extension(c, NID_basic_constraints, "critical,CA:TRUE");
@@ -65,7 +66,8 @@ inline std::unique_ptr<asio::ssl::context> server_context(const TestCertificate&
 // Trusts `identity` as its CA; verification on, as in odmr-fetch.
 inline std::unique_ptr<asio::ssl::context> client_context(const TestCertificate& trusted) {
     auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-    X509_STORE_add_cert(SSL_CTX_get_cert_store(context->native_handle()), trusted.certificate.get());
+    X509_STORE_add_cert(SSL_CTX_get_cert_store(context->native_handle()),
+                        trusted.certificate.get());
     context->set_verify_mode(asio::ssl::verify_peer);
     return context;
 }

@@ -15,7 +15,7 @@
 namespace odmr::test {
 
 class TlsPair {
-public:
+  public:
     TlsPair(asio::ssl::context& server_context, asio::ssl::context& client_context)
         : pair_(loopback_pair(io_)),
           server_(std::move(pair_.server), server_context),
@@ -36,7 +36,7 @@ public:
     SSL* server_ssl() { return server_.native_handle(); }
     std::error_code server_error() const { return server_error_; }
 
-private:
+  private:
     asio::awaitable<Status> client_side(net::PeerCheck peer) {
         auto result = co_await client_.handshake(peer, std::chrono::seconds(5));
         if (!result) client_.close();  // so that the server does not wait for more
