@@ -36,8 +36,8 @@ int show_serverinfo(const odmr::app::Account& account, asio::ssl::context& tls_c
         log.error(report->error().message());
         return app::exit_code_for(report->error());
     }
-    std::fputs((*report)->c_str(), stdout);
-    return std::fflush(stdout) == 0 ? app::exit_delivered : app::exit_ioerr;
+    bool written = std::fputs((*report)->c_str(), stdout) != EOF && std::fflush(stdout) == 0;
+    return written ? app::exit_delivered : app::exit_ioerr;
 }
 
 int run(const odmr::app::Options& options) {

@@ -33,7 +33,7 @@ std::string time_text(const ASN1_TIME* when) {
     struct tm parts {};
     if (ASN1_TIME_to_tm(when, &parts) != 1) return "(unreadable)";
     char out[32];
-    std::strftime(out, sizeof out, "%Y-%m-%d %H:%M:%S UTC", &parts);
+    if (std::strftime(out, sizeof out, "%Y-%m-%d %H:%M:%S UTC", &parts) == 0) return "(unreadable)";
     return out;
 }
 

@@ -40,7 +40,7 @@ void write_pem(const std::filesystem::path& file, const test::TestCertificate& i
         PEM_write_PrivateKey(out, identity.key.get(), cipher, nullptr, 0, nullptr,
                              const_cast<char*>(passphrase));
     }
-    std::fclose(out);
+    (void)std::fclose(out);
 }
 
 }  // namespace
