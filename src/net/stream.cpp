@@ -71,7 +71,7 @@ asio::awaitable<Status> Stream::handshake(const PeerCheck& peer, Duration timeou
                             timer_.async_wait(use_tuple));
     if (winner.index() == 1) co_return make_error(Errc::timeout, "TLS handshake timed out");
     auto [ec] = std::get<0>(winner);
-    if (ec) co_return handshake_error(tls_.native_handle(), ec);
+    if (ec) co_return handshake_error(tls_.native_handle(), ec, peer);
     if (auto pinned = check_pins(tls_.native_handle(), peer); !pinned) co_return pinned.error();
     tls_active_ = true;
     co_return Status{};

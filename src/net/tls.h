@@ -46,6 +46,6 @@ Status check_pins(SSL* ssl, const PeerCheck& peer);
 // Turns a failed handshake into an error that says why, in words (e.g.
 // "certificate verify failed: hostname mismatch"), with the certificate's
 // fingerprint so that the user can check and pin it.
-Error handshake_error(SSL* ssl, const std::error_code& ec);
+Error handshake_error(SSL* ssl, const std::error_code& ec, const PeerCheck& peer);
 
 }  // namespace odmr::net

@@ -455,6 +455,15 @@ class Reaching(unittest.TestCase):
                          (3, "localhost", self.provider.port), f"{requests}{self.context()}")
         self.assertIn("via SOCKS5 proxy", self.stderr)
 
+    def test_socks5_proxy_implicit_tls(self):
+        """Implicit TLS through the proxy: the handshake starts right after its reply."""
+        self.start_provider(make_messages(1, ["alice@example.org"]), implicit_tls=True,
+                            auth_mechs_tls=SCRAM_ALL)
+        with Socks5Server() as proxy:
+            self.run_fetch("--tls", "implicit", "--proxy", f"socks5h://127.0.0.1:{proxy.port}")
+        self.assertDelivered(1)
+        self.assertSent("AUTH SCRAM-SHA-256-PLUS ")
+
     def test_socks5_proxy_with_password(self):
         """RFC 1929 user name and password; a wrong one is exit 77."""
         self.start_provider(make_messages(1, ["alice@example.org"]))

@@ -193,3 +193,18 @@ TEST_CASE("client key problems are configuration errors, never a passphrase prom
     TlsPolicy missing{"", TLS1_2_VERSION, (dir.path / "nothing.pem").string(), ""};
     CHECK(make_client_context(missing).error().is(Errc::config));
 }
+
+TEST_CASE("a pinned handshake that fails for another reason does not blame the certificate") {
+    auto identity = test::make_certificate();
+    auto stranger = test::make_certificate();
+    auto server = test::server_context(identity, TLS1_2_VERSION);
+    server->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+    auto client = test::client_context(stranger);  // the CA check would fail; the pin decides
+    test::TlsPair pair(*server, *client);
+    auto result =
+        pair.handshake({"localhost", {certificate_fingerprint(identity.certificate.get())}});
+    REQUIRE_FALSE(result.ok());  // the server wanted a client certificate
+    CHECK(result.error().is(Errc::tls));
+    CHECK(mentions(result.error(), "handshake failed"));
+    CHECK_FALSE(mentions(result.error(), "verification failed"));
+}
