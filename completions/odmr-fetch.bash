@@ -67,12 +67,32 @@ _odmr_fetch()
         -h | --help | --version)
             return
             ;;
-        --config | --password-file | --tls-ca-file)
+        --config | --password-file | --tls-ca-file | --tls-cert | --tls-key)
             _odmr_fetch_files
             return
             ;;
         --tls)
-            COMPREPLY=($(compgen -W 'starttls implicit none' -- "$cur"))
+            COMPREPLY=($(compgen -W 'starttls starttls-optional implicit none' -- "$cur"))
+            return
+            ;;
+        --tls-min-version)
+            COMPREPLY=($(compgen -W '1.2 1.3' -- "$cur"))
+            return
+            ;;
+        --channel-binding)
+            COMPREPLY=($(compgen -W 'auto tls-exporter tls-unique tls-server-end-point' -- "$cur"))
+            return
+            ;;
+        --tls-fingerprint)
+            COMPREPLY=($(compgen -W 'sha256:' -- "$cur"))
+            compopt -o nospace 2>/dev/null
+            _odmr_fetch_ltrim_colon
+            return
+            ;;
+        --proxy)
+            COMPREPLY=($(compgen -W 'socks5://' -- "$cur"))
+            compopt -o nospace 2>/dev/null
+            _odmr_fetch_ltrim_colon
             return
             ;;
         --auth)
@@ -80,7 +100,8 @@ _odmr_fetch()
             # offering only the mechanisms not yet listed.
             local done_part= mechanism left=
             [[ $cur == *,* ]] && done_part=${cur%,*},
-            for mechanism in PLAIN LOGIN CRAM-MD5; do
+            for mechanism in SCRAM-SHA-256-PLUS SCRAM-SHA-1-PLUS SCRAM-SHA-256 \
+                SCRAM-SHA-1 PLAIN LOGIN CRAM-MD5 EXTERNAL XOAUTH2 OAUTHBEARER; do
                 [[ ,${done_part^^} == *,$mechanism,* ]] || left+=" $mechanism"
             done
             COMPREPLY=($(compgen -P "$done_part" -W "$left" -- "${cur##*,}"))
@@ -142,7 +163,9 @@ _odmr_fetch()
 
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W '-h --help --version --config --host --user
-            --password-file --tls --tls-ca-file --deliver --helo-name --auth
+            --password-file --tls --tls-ca-file --tls-fingerprint --tls-cert
+            --tls-key --tls-min-version --channel-binding --proxy --serverinfo
+            --deliver --helo-name --auth
             --allow-plaintext-auth --max-sessions --connect-timeout --timeout
             --atrn-timeout --mda-timeout --max-message-size --max-recipients --max-line-length
             --max-commands --max-errors --session-timeout -v --verbose -q --quiet' \

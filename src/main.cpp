@@ -6,14 +6,39 @@
 #include <asio/io_context.hpp>
 #include <cstdio>
 #include <exception>
+#include <optional>
 
 #include "app/account.h"
 #include "app/exit_code.h"
 #include "app/fetch.h"
 #include "app/options.h"
+#include "app/serverinfo.h"
 #include "util/log.h"
 
 namespace {
+
+// --serverinfo: the report on standard output, errors as for a fetch.
+int show_serverinfo(const odmr::app::Account& account, asio::ssl::context& tls_context,
+                    const odmr::Log& log) {
+    using namespace odmr;
+    asio::io_context io;
+    std::optional<Result<std::string>> report;
+    auto task = [&]() -> asio::awaitable<void> {
+        report.emplace(co_await app::serverinfo(account, tls_context, log));
+    };
+    asio::co_spawn(io, task(), [](const std::exception_ptr&) {});
+    io.run();
+    if (!report) {
+        log.error("internal error during --serverinfo");
+        return app::exit_software;
+    }
+    if (!*report) {
+        log.error(report->error().message());
+        return app::exit_code_for(report->error());
+    }
+    bool written = std::fputs((*report)->c_str(), stdout) != EOF && std::fflush(stdout) == 0;
+    return written ? app::exit_delivered : app::exit_ioerr;
+}
 
 int run(const odmr::app::Options& options) {
     using namespace odmr;
@@ -29,6 +54,7 @@ int run(const odmr::app::Options& options) {
         log.error(tls_context.error().message());
         return app::exit_code_for(tls_context.error());
     }
+    if (account->serverinfo) return show_serverinfo(*account, **tls_context, log);
     // Before the sink: a sink's sockets must go before their io_context.
     asio::io_context io;
     auto sink = app::make_sink(*account, log);

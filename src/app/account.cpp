@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 
@@ -106,7 +107,8 @@ Result<DeliverySpec> parse_delivery(const std::string& text) {
 
 namespace {
 
-Result<std::vector<std::string>> parse_domains(const std::vector<std::string>& given) {
+Result<std::vector<std::string>> parse_domains(const std::vector<std::string>& given,
+                                               bool required) {
     std::vector<std::string> out;
     for (const auto& item : given) {
         for (auto& domain : text::split(item, ',')) {
@@ -120,37 +122,110 @@ Result<std::vector<std::string>> parse_domains(const std::vector<std::string>& g
             out.push_back(text::lower(domain));
         }
     }
-    if (out.empty())
+    if (out.empty() && required)
         return make_error(Errc::usage, "no DOMAIN given: name the domains to fetch mail for");
     return out;
+}
+
+void warn_if_others_can_read(const std::string& path, Account& account) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+        account.warnings.push_back(path + " can be read by other users; chmod 600 it");
+}
+
+// The TLS mode, what to trust, the client certificate.
+Status resolve_tls(const Options& o, Account& account) {
+    auto& c = account.customer;
+    c.tls = o.tls == "implicit"            ? odmr::TlsMode::implicit
+            : o.tls == "none"              ? odmr::TlsMode::none
+            : o.tls == "starttls-optional" ? odmr::TlsMode::starttls_optional
+                                           : odmr::TlsMode::starttls;
+    auto pins = net::parse_pins(o.tls_fingerprint);
+    if (!pins) return pins.error();
+    c.tls_pins = std::move(*pins);
+    auto version = net::parse_tls_version(o.tls_min_version);
+    if (!version) return version.error();
+    auto& policy = account.tls_policy;
+    policy.min_version = *version;
+    policy.ca_file = expand_home(o.tls_ca_file);
+    if (!o.tls_key.empty() && o.tls_cert.empty())
+        return make_error(Errc::usage, "--tls-key needs --tls-cert");
+    policy.cert_file = expand_home(o.tls_cert);
+    policy.key_file = expand_home(o.tls_key);
+    policy.used = c.tls != odmr::TlsMode::none || o.serverinfo;
+    if (!policy.cert_file.empty())
+        warn_if_others_can_read(policy.key_file.empty() ? policy.cert_file : policy.key_file,
+                                account);
+    c.client_certificate = !policy.cert_file.empty();
+    auto binding = net::parse_binding_type(o.channel_binding);
+    if (!binding) return binding.error();
+    c.channel_binding = *binding;
+    return {};
+}
+
+// The mechanisms allowed, and the password (not needed when only EXTERNAL,
+// with a client certificate, can be used).
+Status resolve_auth(const Options& o, Account& account) {
+    auto& c = account.customer;
+    for (auto& mechanism : text::split(o.auth, ',')) {
+        mechanism = std::string(text::trim(mechanism));
+        if (mechanism.empty()) continue;
+        if (!sasl::is_supported(mechanism))
+            return make_error(Errc::usage, "unsupported SASL mechanism \"" + mechanism + "\"");
+        c.auth_preference.push_back(text::upper(mechanism));
+    }
+    bool asks_external = std::find(c.auth_preference.begin(), c.auth_preference.end(),
+                                   "EXTERNAL") != c.auth_preference.end();
+    if (asks_external && !c.client_certificate)
+        return make_error(Errc::usage, "--auth EXTERNAL needs a client certificate (--tls-cert)");
+    c.allow_plaintext_auth = o.allow_plaintext_auth;
+    if (o.password_file.empty()) {
+        bool external_only = c.auth_preference == std::vector<std::string>{"EXTERNAL"};
+        if (c.auth_preference.empty() && c.client_certificate) {
+            c.auth_preference = {"EXTERNAL"};  // no password: the certificate is all we have
+            external_only = true;
+        }
+        if (!external_only && !account.serverinfo)
+            return make_error(Errc::usage, "--password-file is required");
+        return {};
+    }
+    std::string password_path = expand_home(o.password_file);
+    warn_if_others_can_read(password_path, account);
+    auto password = read_secret_file(password_path);
+    if (!password) return make_error(Errc::config, password.error().message());
+    account.password = std::make_unique<Secret>(std::move(*password));
+    c.credentials.password = account.password.get();
+    return {};
 }
 
 }  // namespace
 
 Result<Account> resolve_account(const Options& o) {
     Account account;
-    auto domains = parse_domains(o.domains);
+    account.serverinfo = o.serverinfo;
+    auto domains = parse_domains(o.domains, !o.serverinfo);
     if (!domains) return domains.error();
 
     if (o.host.empty()) return make_error(Errc::usage, "--host is required");
     auto provider = net::parse_host_port(o.host, odmr_port);
     if (!provider) return provider.error();
-    account.provider = std::move(*provider);
-
-    if (o.password_file.empty()) return make_error(Errc::usage, "--password-file is required");
-    std::string password_path = expand_home(o.password_file);
-    struct stat st {};
-    if (::stat(password_path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
-        account.warnings.push_back(password_path + " can be read by other users; chmod 600 it");
-    auto password = read_secret_file(password_path);
-    if (!password) return make_error(Errc::config, password.error().message());
-    account.password = std::make_unique<Secret>(std::move(*password));
+    account.route.provider = std::move(*provider);
+    if (!o.proxy.empty()) {
+        auto proxy = net::parse_proxy_url(o.proxy);
+        if (!proxy) return proxy.error();
+        account.route.proxy = std::move(*proxy);
+    }
 
     auto delivery = parse_delivery(o.deliver);
     if (!delivery) return delivery.error();
     account.delivery = std::move(*delivery);
 
-    account.tls_policy.ca_file = expand_home(o.tls_ca_file);
+    if (auto tls = resolve_tls(o, account); !tls) return tls.error();
+    account.customer.credentials.authcid = !o.user.empty()    ? o.user
+                                           : domains->empty() ? std::string()
+                                                              : domains->front();
+    account.customer.credentials.authzid = o.user;
+    if (auto auth = resolve_auth(o, account); !auth) return auth.error();
     account.connect_timeout = std::chrono::seconds(o.connect_timeout);
     account.mda_timeout = std::chrono::seconds(o.mda_timeout);
     account.max_sessions = o.max_sessions;
@@ -158,19 +233,7 @@ Result<Account> resolve_account(const Options& o) {
     std::string hostname = o.helo_name.empty() ? local_host_name() : o.helo_name;
     auto& c = account.customer;
     c.helo_name = hostname;
-    c.server_name = account.provider.host;
-    c.tls = o.tls == "implicit" ? odmr::TlsMode::implicit
-            : o.tls == "none"   ? odmr::TlsMode::none
-                                : odmr::TlsMode::starttls;
-    c.credentials = {o.user.empty() ? domains->front() : o.user, account.password.get()};
-    for (auto& mechanism : text::split(o.auth, ',')) {
-        if (mechanism.empty()) continue;
-        if (!sasl::make_mechanism(mechanism, {}))
-            return make_error(Errc::usage, "unsupported SASL mechanism \"" + mechanism + "\"");
-        c.auth_preference.push_back(text::upper(mechanism));
-    }
-    c.allow_plaintext_auth = o.allow_plaintext_auth;
-    account.tls_policy.used = c.tls != odmr::TlsMode::none;
+    c.server_name = account.route.provider.host;
     c.domains = *domains;
     c.command_timeout = std::chrono::seconds(o.timeout);
     c.atrn_timeout = std::chrono::seconds(o.atrn_timeout);

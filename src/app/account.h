@@ -10,6 +10,7 @@
 #include "app/options.h"
 #include "deliver/local_endpoint.h"
 #include "net/connect.h"
+#include "net/route.h"
 #include "net/tls.h"
 #include "odmr/customer.h"
 #include "smtp/server.h"
@@ -28,12 +29,14 @@ struct DeliverySpec {
 };
 
 struct Account {
-    net::HostPort provider;
+    net::Route route;  // the provider, and the SOCKS5 proxy on the way if any
     net::TlsPolicy tls_policy;
     net::Duration connect_timeout{};
     net::Duration mda_timeout{};
     unsigned max_sessions = 100;
     std::unique_ptr<Secret> password;  // stable address: the customer config points at it
+                                       // (null when only EXTERNAL is used, or --serverinfo)
+    bool serverinfo = false;           // show the provider's offer instead of fetching
     odmr::CustomerConfig customer;
     smtp::ServerConfig server;
     DeliverySpec delivery;
@@ -46,6 +49,7 @@ Result<DeliverySpec> parse_delivery(const std::string& text);
 std::string expand_home(const std::string& path);
 std::string local_host_name();
 
+// With --serverinfo, no DOMAIN and no password are needed.
 Result<Account> resolve_account(const Options& options);
 
 }  // namespace odmr::app

@@ -64,13 +64,14 @@ std::string exit_code_table() {
            "   1  no mail was waiting\n"
            "  64  usage error (bad option or argument)\n"
            "  68  the provider's host name does not resolve\n"
-           "  69  cannot connect, TLS failed or refused, or the provider refused permanently\n"
+           "  69  cannot connect (directly or through the proxy), TLS failed or refused,\n"
+           "      or the provider refused permanently\n"
            "  70  internal error (a bug)\n"
            "  75  temporary failure: try again later (4xx reply, timeout, lost connection,\n"
            "      local delivery failure)\n"
-           "  76  the provider broke the protocol\n"
-           "  77  authentication failed or was refused\n"
-           "  78  configuration error (config file, password file)\n";
+           "  76  the provider broke the protocol or failed to prove who it is (SCRAM)\n"
+           "  77  authentication failed or was refused (by the provider or the proxy)\n"
+           "  78  configuration error (config file, password file, client certificate)\n";
 }
 
 }  // namespace odmr::app

@@ -9,6 +9,7 @@
 #include "deliver/relay_sink.h"
 #include "net/connect.h"
 #include "net/reader.h"
+#include "net/route.h"
 #include "odmr/customer.h"
 #include "smtp/server.h"
 
@@ -44,11 +45,10 @@ namespace {
 // Returns the messages delivered, or nothing when the provider has no mail.
 asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
     const Account& account, deliver::Sink* sink, asio::ssl::context& tls_context, const Log& log) {
-    auto socket = co_await net::connect(account.provider, account.connect_timeout);
-    if (!socket) co_return socket.error();
-    log.info("connected to " + account.provider.host + " port " +
-             std::to_string(account.provider.port));
-    net::Stream stream(std::move(*socket), tls_context);
+    auto opened = co_await net::open_stream(account.route, tls_context, account.connect_timeout);
+    if (!opened) co_return opened.error();
+    log.info("connected to " + net::describe(account.route));
+    net::Stream& stream = **opened;
     net::Reader reader(stream);
     odmr::Customer customer(reader, account.customer, log);
     auto negotiated = co_await customer.negotiate();

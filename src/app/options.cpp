@@ -36,12 +36,36 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
                    "Read the password from the first line of FILE")
         ->type_name("FILE");
     app.add_option("--tls", o.tls,
-                   "starttls (TLS required), implicit (TLS from the first byte) or none")
+                   "starttls (required), starttls-optional (if offered), implicit (from the "
+                   "first byte) or none")
         ->type_name("MODE")
-        ->check(CLI::IsMember({"starttls", "implicit", "none"}).description(""));
+        ->check(
+            CLI::IsMember({"starttls", "starttls-optional", "implicit", "none"}).description(""));
     app.add_option("--tls-ca-file", o.tls_ca_file,
                    "Trust the CA certificates in FILE instead of the system store")
         ->type_name("FILE");
+    app.add_option("--tls-fingerprint", o.tls_fingerprint,
+                   "Trust only a certificate (or public key) with this SHA-256 fingerprint")
+        ->type_name("sha256:HEX[,...]");
+    app.add_option("--tls-cert", o.tls_cert,
+                   "Client certificate to present (PEM), e.g. for EXTERNAL")
+        ->type_name("FILE");
+    app.add_option("--tls-key", o.tls_key, "Private key of --tls-cert (PEM; default: in that file)")
+        ->type_name("FILE");
+    app.add_option("--tls-min-version", o.tls_min_version,
+                   "Oldest TLS version accepted: 1.2 or 1.3")
+        ->type_name("VERSION")
+        ->check(CLI::IsMember({"1.2", "1.3"}).description(""));
+    app.add_option("--channel-binding", o.channel_binding,
+                   "For SCRAM-*-PLUS: auto, tls-exporter, tls-unique or tls-server-end-point")
+        ->type_name("TYPE")
+        ->check(CLI::IsMember({"auto", "tls-exporter", "tls-unique", "tls-server-end-point"})
+                    .description(""));
+    app.add_option("--proxy", o.proxy,
+                   "Connect through a SOCKS5 proxy (the proxy resolves the provider's name)")
+        ->type_name("socks5://[USER:PASS@]HOST[:PORT]");
+    app.add_flag("--serverinfo", o.serverinfo,
+                 "Show what the provider offers (TLS, certificate, AUTH, ATRN, SIZE) and exit");
     app.add_option("--deliver", o.deliver,
                    "Where to deliver: maildir:PATH, mda:COMMAND, mda:sendmail, lmtp:ENDPOINT, "
                    "smtp:ENDPOINT, handoff:ENDPOINT or handoff:exec:COMMAND (see the man page)")
@@ -52,12 +76,13 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
                    "Allowed SASL mechanisms in order of preference (default: strongest offered)")
         ->type_name("MECH[,MECH...]");
     app.add_flag("--allow-plaintext-auth", o.allow_plaintext_auth,
-                 "Allow PLAIN and LOGIN without TLS (sends the password in clear text)");
+                 "Allow PLAIN, LOGIN, XOAUTH2, OAUTHBEARER without TLS (password in clear text)");
     app.add_option("--max-sessions", o.max_sessions,
                    "Reconnect and send ATRN again at most N times while mail keeps coming")
         ->type_name("N")
         ->check(CLI::Range(1u, 100000u).description(""));
-    app.add_option("--connect-timeout", o.connect_timeout, "Seconds to wait for each connection")
+    app.add_option("--connect-timeout", o.connect_timeout,
+                   "Seconds to reach the provider (all its addresses; and the proxy)")
         ->type_name("SECONDS")
         ->check(CLI::Range(1u, 3600u).description(""));
     app.add_option("--timeout", o.timeout, "Seconds to wait for any reply, command or data")

@@ -16,6 +16,13 @@ struct Options {
     std::string password_file;
     std::string tls = "starttls";
     std::string tls_ca_file;
+    std::string tls_fingerprint;
+    std::string tls_cert;
+    std::string tls_key;
+    std::string tls_min_version = "1.2";
+    std::string channel_binding = "auto";
+    std::string proxy;
+    bool serverinfo = false;
     std::string deliver = "maildir:~/Maildir";
     std::string helo_name;
     std::string auth;

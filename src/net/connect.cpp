@@ -1,11 +1,16 @@
 #include "net/connect.h"
 
+#include <algorithm>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <charconv>
+#include <memory>
+#include <optional>
 
 namespace odmr::net {
 namespace {
@@ -60,11 +65,103 @@ Result<HostPort> parse_host_port(std::string_view text, std::uint16_t default_po
     return out;
 }
 
+std::vector<asio::ip::tcp::endpoint> interleave_families(
+    const std::vector<asio::ip::tcp::endpoint>& endpoints) {
+    if (endpoints.empty()) return {};
+    auto first_family = endpoints.front().protocol();
+    std::vector<asio::ip::tcp::endpoint> same, other, out;
+    for (const auto& e : endpoints) (e.protocol() == first_family ? same : other).push_back(e);
+    for (std::size_t i = 0; i < std::max(same.size(), other.size()); ++i) {
+        if (i < same.size()) out.push_back(same[i]);
+        if (i < other.size()) out.push_back(other[i]);
+    }
+    return out;
+}
+
+namespace {
+
+std::string describe(const asio::ip::tcp::endpoint& endpoint) {
+    return endpoint.address().to_string();
+}
+
+// The attempts of one race. Each attempt is its own coroutine holding a
+// reference to this state; `wake` is cancelled whenever one ends, which
+// wakes the coroutine that runs the race.
+struct Race {
+    Race(const asio::any_io_executor& executor, std::size_t count) : wake(executor) {
+        sockets.reserve(count);
+        for (std::size_t i = 0; i < count; ++i) sockets.emplace_back(executor);
+    }
+    std::vector<asio::ip::tcp::socket> sockets;  // one per address; never resized
+    asio::steady_timer wake;
+    std::optional<std::size_t> winner;
+    std::size_t started = 0;
+    std::size_t finished = 0;
+    std::vector<std::string> failures;  // "::1: Connection refused"
+};
+
+asio::awaitable<void> attempt(std::shared_ptr<Race> race, std::size_t index,
+                              asio::ip::tcp::endpoint endpoint) {
+    auto [ec] = co_await race->sockets[index].async_connect(endpoint, use_tuple);
+    ++race->finished;
+    if (!ec && !race->winner) {
+        race->winner = index;
+    } else if (ec && ec != asio::error::operation_aborted) {
+        race->failures.push_back(describe(endpoint) + ": " + ec.message());
+    }
+    race->wake.cancel();
+}
+
+}  // namespace
+
+asio::awaitable<Result<asio::ip::tcp::socket>> connect_any(
+    std::vector<asio::ip::tcp::endpoint> endpoints, std::string label, Duration timeout,
+    Duration stagger) {
+    if (endpoints.empty()) co_return make_error(Errc::no_host, "no address for " + label);
+    auto executor = co_await asio::this_coro::executor;
+    auto race = std::make_shared<Race>(executor, endpoints.size());
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool timed_out = false;
+    while (!race->winner) {
+        bool more = race->started < endpoints.size();
+        if (!more && race->finished == race->started) break;  // every address failed
+        if (std::chrono::steady_clock::now() >= deadline) {
+            timed_out = true;
+            break;
+        }
+        if (more) {
+            std::size_t index = race->started++;
+            asio::co_spawn(executor, attempt(race, index, endpoints[index]), asio::detached);
+        }
+        auto next = race->started < endpoints.size() ? std::chrono::steady_clock::now() + stagger
+                                                     : deadline;
+        race->wake.expires_at(std::min(next, deadline));
+        co_await race->wake.async_wait(use_tuple);
+    }
+    std::error_code ignored;
+    for (std::size_t i = 0; i < race->sockets.size(); ++i)
+        if (!race->winner || i != *race->winner) race->sockets[i].close(ignored);
+    if (race->winner) {
+        auto socket = std::move(race->sockets[*race->winner]);
+        socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+        co_return std::move(socket);
+    }
+    std::string detail;
+    for (const auto& failure : race->failures) detail += (detail.empty() ? "" : "; ") + failure;
+    if (endpoints.size() == 1 && race->failures.size() == 1)  // the address is in the label
+        detail = detail.substr(describe(endpoints.front()).size() + 2);
+    if (timed_out)
+        co_return make_error(Errc::timeout, "connecting to " + label + " timed out" +
+                                                (detail.empty() ? "" : " (" + detail + ")"));
+    co_return make_error(Errc::unavailable, "cannot connect to " + label + ": " + detail);
+}
+
 asio::awaitable<Result<asio::ip::tcp::socket>> connect(const HostPort& where, Duration timeout) {
     auto executor = co_await asio::this_coro::executor;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
     asio::ip::tcp::resolver resolver(executor);
     asio::steady_timer timer(executor);
-    timer.expires_after(timeout);
+    timer.expires_at(deadline);
     auto resolved =
         co_await (resolver.async_resolve(where.host, std::to_string(where.port), use_tuple) ||
                   timer.async_wait(use_tuple));
@@ -76,26 +173,12 @@ asio::awaitable<Result<asio::ip::tcp::socket>> connect(const HostPort& where, Du
         co_return make_error(Errc::no_host, "cannot resolve " + where.host);
     if (resolve_ec) co_return make_error(resolve_ec, "resolving " + where.host);
 
-    Error last = make_error(Errc::no_host, "no address for " + where.host);
-    for (const auto& entry : results) {
-        asio::ip::tcp::socket socket(executor);
-        timer.expires_after(timeout);
-        auto attempt = co_await (socket.async_connect(entry.endpoint(), use_tuple) ||
-                                 timer.async_wait(use_tuple));
-        std::string target =
-            entry.endpoint().address().to_string() + " port " + std::to_string(where.port);
-        if (attempt.index() == 1) {
-            last = make_error(Errc::timeout, "connecting to " + target + " timed out");
-            continue;
-        }
-        auto [ec] = std::get<0>(attempt);
-        if (!ec) {
-            socket.set_option(asio::ip::tcp::no_delay(true), ec);
-            co_return std::move(socket);
-        }
-        last = make_error(Errc::unavailable, "connecting to " + target + ": " + ec.message());
-    }
-    co_return last;
+    std::vector<asio::ip::tcp::endpoint> endpoints;
+    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+    auto remaining =
+        std::max<Duration>(deadline - std::chrono::steady_clock::now(), Duration::zero());
+    co_return co_await connect_any(interleave_families(endpoints),
+                                   where.host + " port " + std::to_string(where.port), remaining);
 }
 
 }  // namespace odmr::net

@@ -67,19 +67,27 @@ asio::awaitable<Status> Stream::write(std::span<const char> bytes, Duration time
     co_return Status{};
 }
 
-asio::awaitable<Status> Stream::handshake(const std::string& server_name, bool verify_name,
-                                          Duration timeout) {
-    if (auto prepared = prepare_client_session(tls_.native_handle(), server_name, verify_name);
-        !prepared)
+asio::awaitable<Status> Stream::handshake(const PeerCheck& peer, Duration timeout) {
+    if (auto prepared = prepare_client_session(tls_.native_handle(), peer); !prepared)
         co_return prepared.error();
     timer_.expires_after(timeout);
     auto winner = co_await (tls_.async_handshake(asio::ssl::stream_base::client, use_tuple) ||
                             timer_.async_wait(use_tuple));
     if (winner.index() == 1) co_return make_error(Errc::timeout, "TLS handshake timed out");
     auto [ec] = std::get<0>(winner);
-    if (ec) co_return handshake_error(tls_.native_handle(), ec);
+    if (ec) co_return handshake_error(tls_.native_handle(), ec, peer);
+    if (auto pinned = check_pins(tls_.native_handle(), peer); !pinned) co_return pinned.error();
     tls_active_ = true;
     co_return Status{};
+}
+
+X509* Stream::peer_certificate() {
+    return tls_active_ ? SSL_get0_peer_certificate(tls_.native_handle()) : nullptr;
+}
+
+Result<BindingData> Stream::channel_binding(BindingType type) {
+    if (!tls_active_) return make_error(Errc::tls, "channel binding needs TLS");
+    return net::channel_binding(tls_.native_handle(), type);
 }
 
 TlsInfo Stream::tls_info() const {

@@ -11,6 +11,9 @@
 #include <span>
 #include <string>
 
+#include "net/certificate.h"
+#include "net/channel_binding.h"
+#include "net/tls.h"
 #include "util/result.h"
 
 namespace odmr::net {
@@ -34,13 +37,15 @@ class Stream {
     asio::awaitable<Result<std::size_t>> read_some(std::span<char> into, Duration timeout);
     asio::awaitable<Status> write(std::span<const char> bytes, Duration timeout);
 
-    // Client-side TLS handshake; verifies the chain (per the context) and,
-    // unless `verify_name` is empty, that the certificate names `verify_name`.
-    asio::awaitable<Status> handshake(const std::string& server_name, bool verify_name,
-                                      Duration timeout);
+    // Client-side TLS handshake; verifies the chain (per the context) and that
+    // the certificate names `peer.name`, or, with pins, that it is pinned.
+    asio::awaitable<Status> handshake(const PeerCheck& peer, Duration timeout);
 
     bool tls_active() const { return tls_active_; }
     TlsInfo tls_info() const;
+    // The provider's certificate, once TLS is up (nullptr before).
+    X509* peer_certificate();
+    Result<BindingData> channel_binding(BindingType type);
     SSL* native_tls() { return tls_.native_handle(); }
     std::string remote_address() const;  // "127.0.0.1" or "::1", empty if unknown
     void close();

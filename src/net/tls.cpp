@@ -6,7 +6,55 @@
 
 #include <asio/ip/address.hpp>
 
+#include "util/text.h"
+
 namespace odmr::net {
+namespace {
+
+// With pinned fingerprints the chain is not judged by a CA: the pin decides
+// once the handshake is done (check_pins), before anything is sent.
+int accept_for_pinning(int /*preverify_ok*/, X509_STORE_CTX* /*store*/) {
+    return 1;
+}
+
+// Never ask for a passphrase on a terminal (odmr-fetch runs from cron).
+int no_passphrase(char* /*buf*/, int /*size*/, int /*rwflag*/, void* /*userdata*/) {
+    return 0;
+}
+
+std::string openssl_reason() {
+    unsigned long code = ERR_peek_last_error();
+    const char* reason = code != 0 ? ERR_reason_error_string(code) : nullptr;
+    ERR_clear_error();
+    return reason != nullptr ? reason : "unknown reason";
+}
+
+Status load_client_certificate(SSL_CTX* native, const TlsPolicy& policy) {
+    const std::string& key_file = policy.key_file.empty() ? policy.cert_file : policy.key_file;
+    SSL_CTX_set_default_passwd_cb(native, no_passphrase);
+    if (SSL_CTX_use_certificate_chain_file(native, policy.cert_file.c_str()) != 1)
+        return make_error(Errc::config, "cannot load the client certificate " + policy.cert_file +
+                                            ": " + openssl_reason());
+    if (SSL_CTX_use_PrivateKey_file(native, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+        return make_error(Errc::config, "cannot load the client key " + key_file + ": " +
+                                            openssl_reason() +
+                                            " (it must be PEM and not protected by a passphrase)");
+    if (SSL_CTX_check_private_key(native) != 1)
+        return make_error(Errc::config, "the client key " + key_file +
+                                            " does not belong to the certificate " +
+                                            policy.cert_file);
+    return {};
+}
+
+}  // namespace
+
+Result<int> parse_tls_version(std::string_view text) {
+    std::string_view version = text::istarts_with(text, "TLSv") ? text.substr(4) : text;
+    if (version == "1.2") return TLS1_2_VERSION;
+    if (version == "1.3") return TLS1_3_VERSION;
+    return make_error(Errc::usage,
+                      "unknown TLS version \"" + std::string(text) + "\" (known: 1.2, 1.3)");
+}
 
 Result<std::unique_ptr<asio::ssl::context>> make_client_context(const TlsPolicy& policy) {
     auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
@@ -24,31 +72,54 @@ Result<std::unique_ptr<asio::ssl::context>> make_client_context(const TlsPolicy&
     }
     context->set_verify_mode(asio::ssl::verify_peer, ec);
     if (ec) return make_error(ec, "setting the TLS verification mode");
+    if (!policy.cert_file.empty()) {
+        if (auto loaded = load_client_certificate(native, policy); !loaded) return loaded.error();
+    }
     return context;
 }
 
-Status prepare_client_session(SSL* ssl, const std::string& server_name, bool verify_name) {
+Status prepare_client_session(SSL* ssl, const PeerCheck& peer) {
     std::error_code ec;
-    (void)asio::ip::make_address(server_name, ec);
+    (void)asio::ip::make_address(peer.name, ec);
     bool is_literal = !ec;
     // RFC 6066: SNI carries host names only, never address literals.
-    if (!is_literal && SSL_set_tlsext_host_name(ssl, server_name.c_str()) != 1)
-        return make_error(Errc::tls, "cannot set the TLS server name " + server_name);
-    if (!verify_name) return {};
+    if (!is_literal && SSL_set_tlsext_host_name(ssl, peer.name.c_str()) != 1)
+        return make_error(Errc::tls, "cannot set the TLS server name " + peer.name);
+    if (!peer.pins.empty()) {
+        SSL_set_verify(ssl, SSL_VERIFY_PEER, accept_for_pinning);
+        return {};
+    }
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
     X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    int ok = is_literal ? X509_VERIFY_PARAM_set1_ip_asc(param, server_name.c_str())
-                        : X509_VERIFY_PARAM_set1_host(param, server_name.c_str(), 0);
-    if (ok != 1)
-        return make_error(Errc::tls, "cannot check the certificate against " + server_name);
+    int ok = is_literal ? X509_VERIFY_PARAM_set1_ip_asc(param, peer.name.c_str())
+                        : X509_VERIFY_PARAM_set1_host(param, peer.name.c_str(), 0);
+    if (ok != 1) return make_error(Errc::tls, "cannot check the certificate against " + peer.name);
     return {};
 }
 
-Error handshake_error(SSL* ssl, const std::error_code& ec) {
-    long verify = SSL_get_verify_result(ssl);
-    if (verify != X509_V_OK)
-        return make_error(Errc::tls, std::string("TLS certificate verification failed: ") +
-                                         X509_verify_cert_error_string(verify));
+Status check_pins(SSL* ssl, const PeerCheck& peer) {
+    if (peer.pins.empty()) return {};
+    X509* certificate = SSL_get0_peer_certificate(ssl);
+    if (certificate == nullptr) return make_error(Errc::tls, "the provider sent no certificate");
+    if (matches_pin(certificate, peer.pins)) return {};
+    return make_error(Errc::tls,
+                      "the provider's certificate matches none of the pinned "
+                      "fingerprints (--tls-fingerprint); " +
+                          pin_hint(certificate));
+}
+
+Error handshake_error(SSL* ssl, const std::error_code& ec, const PeerCheck& peer) {
+    // With pins, OpenSSL's verdict was overridden and does not explain a failure.
+    long verify = peer.pins.empty() ? SSL_get_verify_result(ssl) : X509_V_OK;
+    if (verify != X509_V_OK) {
+        std::string why = std::string("TLS certificate verification failed: ") +
+                          X509_verify_cert_error_string(verify);
+        // The chain the server sent is kept even when it failed verification.
+        STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);
+        if (chain != nullptr && sk_X509_num(chain) > 0)
+            why += "; " + pin_hint(sk_X509_value(chain, 0));
+        return make_error(Errc::tls, why);
+    }
     if (ec == make_error_code(Errc::timeout)) return make_error(Errc::timeout, "TLS handshake");
     return make_error(Errc::tls, "TLS handshake failed: " + ec.message());
 }

@@ -2,13 +2,16 @@
 // EHLO again, AUTH, then ATRN for our domains. Its outcome says whether the
 // line is about to turn around (mail follows) or there is nothing to fetch;
 // every failure is a typed error (auth rejected, temporary, permanent, TLS,
-// protocol).
+// protocol). open() alone is what --serverinfo shows: everything up to, and
+// not including, AUTH.
 #pragma once
 
 #include <asio/awaitable.hpp>
 #include <string>
 #include <vector>
 
+#include "net/certificate.h"
+#include "net/channel_binding.h"
 #include "net/reader.h"
 #include "sasl/mechanism.h"
 #include "smtp/client.h"
@@ -18,16 +21,20 @@
 
 namespace odmr::odmr {
 
-enum class TlsMode { starttls, implicit, none };
+// starttls_optional: STARTTLS when offered, else on in clear text with a warning.
+enum class TlsMode { starttls, starttls_optional, implicit, none };
 
 struct CustomerConfig {
     std::string helo_name;    // our EHLO name
     std::string server_name;  // the provider's name, for SNI and the certificate check
+    std::vector<net::Fingerprint> tls_pins;  // not empty: trust these instead of CA and name
     TlsMode tls = TlsMode::starttls;
     sasl::Credentials credentials;
     std::vector<std::string> auth_preference;  // empty: strongest first
     bool allow_plaintext_auth = false;
-    std::vector<std::string> domains;  // ATRN argument
+    bool client_certificate = false;  // a TLS client certificate is configured (EXTERNAL)
+    net::BindingType channel_binding = net::BindingType::automatic;  // for SCRAM-*-PLUS
+    std::vector<std::string> domains;                                // ATRN argument
     net::Duration command_timeout = std::chrono::minutes(5);
     net::Duration atrn_timeout = std::chrono::minutes(10);
 };
@@ -40,19 +47,36 @@ struct Negotiation {
     smtp::Reply atrn_reply;
 };
 
+// What the provider said before authentication.
+struct Introduction {
+    smtp::Reply greeting;
+    smtp::Reply ehlo;  // the last EHLO reply (inside TLS when TLS is up)
+    smtp::Capabilities capabilities;
+};
+
 class Customer {
   public:
     Customer(net::Reader& reader, const CustomerConfig& config, const Log& log);
 
     asio::awaitable<Result<Negotiation>> negotiate();
+    // Greeting, EHLO and TLS as configured, EHLO again: up to AUTH.
+    asio::awaitable<Result<Introduction>> open();
+    // The mechanism authenticate() would use with these capabilities.
+    Result<std::string> choose_mechanism(const smtp::Capabilities& capabilities);
     // Politely ends a session that did not turn around.
     asio::awaitable<void> quit();
 
   private:
-    asio::awaitable<Result<smtp::Capabilities>> ehlo();
+    asio::awaitable<Result<smtp::Reply>> ehlo();
     asio::awaitable<Status> starttls();
+    asio::awaitable<Status> handshake();
     asio::awaitable<Status> authenticate(const smtp::Capabilities& capabilities);
+    asio::awaitable<Result<smtp::Reply>> converse(sasl::Mechanism& mechanism, std::string line,
+                                                  std::string shown);
     asio::awaitable<Result<Negotiation>> atrn(smtp::Capabilities capabilities);
+    sasl::ChannelBinding binding();
+    Result<std::string> choose(const smtp::Capabilities& capabilities,
+                               const sasl::ChannelBinding& binding) const;
 
     net::Reader& reader_;
     const CustomerConfig& config_;

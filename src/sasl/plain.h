@@ -10,7 +10,7 @@ class Plain final : public Mechanism {
     explicit Plain(Credentials credentials) : credentials_(std::move(credentials)) {}
     std::string_view name() const override { return "PLAIN"; }
     bool reveals_password() const override { return true; }
-    std::optional<std::string> initial_response() override;
+    Result<std::optional<std::string>> initial_response() override;
     Result<std::string> respond(std::string_view challenge) override;
 
   private:

@@ -40,9 +40,34 @@ struct Script {
     std::string starttls = "454 TLS not available\r\n";
     std::string auth_success = "235 Authentication succeeded\r\n";
     std::string atrn = "250 ODMR provider turning line around\r\n";
+    std::string scram_final;  // the SCRAM server's last message; empty: a bare 235 instead
 };
 
-std::string answer(const Script& script, const std::string& line, bool& in_auth) {
+// SCRAM as an impostor plays it: it cannot know the password, so its last
+// message is either a made-up signature or a bare 235.
+std::string scram_step(const Script& script, const std::string& line, int& step) {
+    auto decoded = base64::decode(line).value_or("");
+    if (step == 1) {  // the client's first message: "n,,n=tim,r=NONCE"
+        step = 2;
+        auto nonce = decoded.substr(decoded.find(",r=") + 3);
+        return "334 " + base64::encode("r=" + nonce + "server,s=QSXCR+Q6sek8bf92,i=4096") + "\r\n";
+    }
+    step = 3;
+    if (script.scram_final.empty()) return script.auth_success;
+    return "334 " + base64::encode(script.scram_final) + "\r\n";
+}
+
+std::string answer(const Script& script, const std::string& line, bool& in_auth, int& scram) {
+    if (scram == 3) {  // after our last SCRAM message: the customer must cancel
+        scram = 0;
+        return line == "*" ? "501 Authentication cancelled\r\n" : script.auth_success;
+    }
+    if (scram > 0) return scram_step(script, line, scram);
+    if (line.starts_with("AUTH SCRAM-SHA-256")) {
+        scram = 1;
+        if (line.size() > 19) return scram_step(script, line.substr(19), scram);
+        return "334 \r\n";
+    }
     if (in_auth) {
         in_auth = false;
         auto decoded = base64::decode(line);
@@ -67,6 +92,7 @@ asio::awaitable<void> provide(asio::ip::tcp::socket& socket, Script script,
     co_await asio::async_write(socket, asio::buffer(script.greeting), use_tuple);
     std::string buffer;
     bool in_auth = false;
+    int scram = 0;
     for (;;) {
         auto [ec, n] = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer), "\r\n",
                                                        use_tuple);
@@ -74,7 +100,7 @@ asio::awaitable<void> provide(asio::ip::tcp::socket& socket, Script script,
         std::string line = buffer.substr(0, n - 2);
         buffer.erase(0, n);
         heard.push_back(line);
-        std::string reply = answer(script, line, in_auth);
+        std::string reply = answer(script, line, in_auth, scram);
         if (reply.empty()) break;
         auto [write_ec, written] =
             co_await asio::async_write(socket, asio::buffer(reply), use_tuple);
@@ -288,4 +314,72 @@ TEST_CASE("a provider that hangs up during the negotiation is connection_lost") 
     Script script;
     script.atrn = "";  // close instead of answering
     CHECK(negotiate_with(script).error().is(Errc::connection_lost));
+}
+
+namespace {
+
+Script scram_script(std::string final_message) {
+    Script script;
+    script.ehlo = "250-provider.test Hello\r\n250-ATRN\r\n250 AUTH SCRAM-SHA-256 CRAM-MD5\r\n";
+    script.scram_final = std::move(final_message);
+    return script;
+}
+
+}  // namespace
+
+TEST_CASE("SCRAM is preferred to CRAM-MD5 and sends its first message with AUTH") {
+    auto run = negotiate_with(scram_script("v=AAAA"));
+    REQUIRE(run.heard.size() >= 2);
+    REQUIRE(run.heard[1].starts_with("AUTH SCRAM-SHA-256 "));
+    auto first = base64::decode(run.heard[1].substr(19));
+    REQUIRE(first.has_value());
+    CHECK(first->starts_with("n,,n=tim,r="));
+}
+
+TEST_CASE("a SCRAM provider with a wrong server signature is an impostor: no ATRN") {
+    auto run = negotiate_with(scram_script("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="));
+    CHECK(run.error().is(Errc::protocol));
+    CHECK(run.error().message().find("impostor") != std::string::npos);
+    CHECK(run.heard.back() == "*");
+    CHECK_FALSE(run.heard_line_starting("ATRN"));
+}
+
+TEST_CASE("a SCRAM provider that says 235 without proving itself gets no ATRN") {
+    auto run = negotiate_with(scram_script(""));
+    CHECK(run.error().is(Errc::protocol));
+    CHECK(run.error().message().find("impostor") != std::string::npos);
+    CHECK_FALSE(run.heard_line_starting("ATRN"));
+}
+
+TEST_CASE("starttls-optional without STARTTLS offered goes on in clear text") {
+    Secret password("tanstaaftanstaaf");
+    auto c = config(password);
+    c.tls = TlsMode::starttls_optional;
+    auto run = negotiate_with(Script{}, c);
+    CHECK(run.negotiation().outcome == Outcome::mail_follows);
+    CHECK_FALSE(run.heard_line_starting("STARTTLS"));
+}
+
+TEST_CASE("starttls-optional takes a refused STARTTLS as no TLS, PLAIN still withheld") {
+    Secret password("tanstaaftanstaaf");
+    auto c = config(password);
+    c.tls = TlsMode::starttls_optional;
+    Script script;
+    script.ehlo = "250-provider.test Hello\r\n250-STARTTLS\r\n250 AUTH PLAIN CRAM-MD5\r\n";
+    auto run = negotiate_with(script, c);
+    CHECK(run.negotiation().outcome == Outcome::mail_follows);
+    CHECK(run.heard_line_starting("STARTTLS"));
+    CHECK(run.heard_line_starting("AUTH CRAM-MD5"));
+    CHECK_FALSE(run.heard_line_starting("AUTH PLAIN"));
+}
+
+TEST_CASE("a provider offering only PLAIN to starttls-optional in clear text gets nothing") {
+    Secret password("tanstaaftanstaaf");
+    auto c = config(password);
+    c.tls = TlsMode::starttls_optional;
+    Script script;
+    script.ehlo = "250-provider.test Hello\r\n250 AUTH PLAIN LOGIN\r\n";
+    auto run = negotiate_with(script, c);
+    CHECK(run.error().is(Errc::auth_unavailable));
+    CHECK_FALSE(run.heard_line_starting("AUTH"));
 }

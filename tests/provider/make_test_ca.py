@@ -5,8 +5,10 @@ The integration tests and the demo call this at run time so that no private
 key ever lives in the repository. Into DIR it writes:
 
   ca.pem, ca.key          a test CA ("odmr-fetch test CA")
-  server.pem, server.key  for DNS:localhost and IP:127.0.0.1, signed by the CA
+  server.pem, server.key  for DNS:localhost, IP:127.0.0.1 and IP:::1, signed by the CA
   wrong.pem, wrong.key    for DNS:wrong.example only, signed by the same CA
+  client.pem, client.key  a client certificate for CN=example.org (TLS client
+                          authentication, SASL EXTERNAL), signed by the same CA
 
 Keys are EC P-256, so the whole set takes a few tens of milliseconds. Running
 it again on a complete directory changes nothing (each file is written to a
@@ -24,11 +26,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-# The certificates a test may ask for, by stem, with their subjectAltName.
+# The certificates a test may ask for, by stem, with their subjectAltName
+# (the first name is also the subject's CN).
 SERVER_NAMES = {
-    "server": "DNS:localhost,IP:127.0.0.1",
+    "server": "DNS:localhost,IP:127.0.0.1,IP:::1",
     "wrong": "DNS:wrong.example",
+    "client": "DNS:example.org",
 }
+CLIENT_CERTIFICATES = ("client",)  # extendedKeyUsage clientAuth instead of serverAuth
 FILES = ("ca.pem", "ca.key") + tuple(
     f"{stem}.{ext}" for stem in SERVER_NAMES for ext in ("pem", "key"))
 
@@ -79,7 +84,7 @@ def _make_all(work: Path) -> None:
             f"subjectAltName={alt_names}\n"
             "basicConstraints=critical,CA:FALSE\n"
             "keyUsage=critical,digitalSignature\n"
-            "extendedKeyUsage=serverAuth\n"
+            f"extendedKeyUsage={'clientAuth' if stem in CLIENT_CERTIFICATES else 'serverAuth'}\n"
             "subjectKeyIdentifier=hash\n"
             "authorityKeyIdentifier=keyid,issuer\n")
         _openssl("x509", "-req", "-in", f"{stem}.csr", "-CA", "ca.pem",

@@ -60,6 +60,7 @@ from pathlib import Path
 import scripted_client
 from mail_queue import (Claim, Delivery, Message, Queue, crlf_lines,  # noqa: F401
                         make_message, make_messages)
+import sasl_server
 
 HOSTNAME = "provider.odmr.test"
 MAX_LINE = 4096  # longest command line the provider reads before the turn
@@ -96,6 +97,13 @@ class ProviderConfig:
     send_foreign_recipients: bool = False  # also send recipients outside the ATRN domains
     drop_mid_data: bool = False  # cut the connection halfway through the first body
     timeout: float = 30.0  # seconds for any one read, write or handshake
+    # Reaching and authentication (the mechanisms of sasl_server.py):
+    client_ca: str | None = None  # verify client certificates against this CA (EXTERNAL)
+    tls_max_version: str | None = None  # e.g. "TLSv1.2"
+    starttls_inject: bytes = b""  # sent in the same write as "220 TLS go ahead"
+    scram_iterations: int = 4096
+    scram_impostor: bool = False  # SCRAM server signature made without the password
+    scram_plus_unadvertised: bool = False  # can bind, but -PLUS is not in the AUTH list
 
     def tls_context(self) -> ssl.SSLContext | None:
         if not self.certfile:
@@ -104,6 +112,11 @@ class ProviderConfig:
             return None
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.certfile, self.keyfile)
+        if self.client_ca:
+            context.verify_mode = ssl.CERT_OPTIONAL
+            context.load_verify_locations(self.client_ca)
+        if self.tls_max_version:
+            context.maximum_version = ssl.TLSVersion[self.tls_max_version.replace(".", "_")]
         return context
 
 
@@ -408,7 +421,11 @@ class _Conversation:
     def _starttls(self, args: str) -> None:
         if not self._starttls_offered() or not self.helo:
             return self._reply("503 STARTTLS command used when not advertised")
-        self._reply("220 TLS go ahead")
+        if self.config.starttls_inject:  # a man in the middle's extra bytes, same write
+            self.session.log("S", f"220 TLS go ahead   [+ injected {self.config.starttls_inject!r}]")
+            self.wire.sendall(b"220 TLS go ahead\r\n" + self.config.starttls_inject)
+        else:
+            self._reply("220 TLS go ahead")
         if self.wire.buffered():
             # Commands pipelined after STARTTLS must not survive the handshake.
             self.session.log("*", f"[discarded {self.wire.buffered()} bytes sent "
@@ -427,7 +444,10 @@ class _Conversation:
         if mechanism not in self._mechanisms():
             return self._reply(f"504 {mechanism} authentication mechanism not supported")
         try:
-            user, password = self.SASL[mechanism](self, initial.strip())
+            if mechanism in sasl_server.MECHANISMS:
+                user, password = self._sasl_server(mechanism, initial.strip())
+            else:
+                user, password = self.SASL[mechanism](self, initial.strip())
         except _Cancelled:
             return self._reply("501 Authentication cancelled")
         except (binascii.Error, UnicodeDecodeError, ValueError):
@@ -481,6 +501,20 @@ class _Conversation:
         return user, None
 
     SASL = {"PLAIN": _sasl_plain, "LOGIN": _sasl_login, "CRAM-MD5": _sasl_cram_md5}
+
+    def _sasl_server(self, mechanism: str, initial: str):
+        """SCRAM(-PLUS), EXTERNAL, XOAUTH2 and OAUTHBEARER, in sasl_server.py."""
+        exchange = sasl_server.Exchange(
+            challenge=self._challenge, user=self.config.user, password=self.config.password,
+            tls_socket=self.wire.sock if self.tls else None, certfile=self.config.certfile,
+            offered=self._mechanisms(), iterations=self.config.scram_iterations,
+            impostor=self.config.scram_impostor,
+            supports_plus=self.config.scram_plus_unadvertised,
+            note=lambda text: self.session.log("*", text))
+        data = None if not initial else b"" if initial == "=" else base64.b64decode(
+            initial, validate=True)
+        user, accepted = sasl_server.authenticate(mechanism, data, exchange)
+        return user, self.config.password if accepted else None
 
     def _atrn(self, args: str) -> None:
         if not self.user:
@@ -800,7 +834,8 @@ class Provider:
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         """Listen on HOST:PORT (0 = any free port); return the bound port."""
-        self._listener = socket.create_server((host, port))
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self._listener = socket.create_server((host, port), family=family)
         self.port = self._listener.getsockname()[1]
         self._thread = threading.Thread(target=self._accept_loop, name="provider-accept",
                                         daemon=True)

@@ -10,7 +10,9 @@ using namespace odmr::sasl;
 TEST_CASE("LOGIN answers the user name, then the password") {
     Secret password("hunter2");
     Login mechanism({"alice", &password});
-    CHECK_FALSE(mechanism.initial_response().has_value());
+    auto initial = mechanism.initial_response();
+    REQUIRE(initial.ok());
+    CHECK_FALSE(initial->has_value());
     auto user = mechanism.respond("Username:");
     REQUIRE(user.ok());
     CHECK(*user == "alice");

@@ -2,8 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
+
+#include "util/text.h"
 
 using namespace odmr;
 using namespace odmr::sasl;
@@ -41,7 +44,8 @@ TEST_CASE("make_mechanism knows PLAIN, LOGIN and CRAM-MD5 in any case") {
 }
 
 TEST_CASE("make_mechanism returns nothing for a mechanism it does not implement") {
-    CHECK(make_mechanism("SCRAM-SHA-256", {}) == nullptr);
+    CHECK(make_mechanism("SCRAM-SHA-512", {}) == nullptr);
+    CHECK(make_mechanism("NTLM", {}) == nullptr);
     CHECK(make_mechanism("GSSAPI", {}) == nullptr);
     CHECK(make_mechanism("", {}) == nullptr);
 }
@@ -97,8 +101,8 @@ TEST_CASE("offered names are matched case-insensitively and returned upper-case"
 }
 
 TEST_CASE("mechanisms we do not implement are skipped") {
-    CHECK(must_choose({"SCRAM-SHA-256", "CRAM-MD5"},
-                      {{"SCRAM-SHA-256", "CRAM-MD5"}, false, false}) == "CRAM-MD5");
+    CHECK(must_choose({"GSSAPI", "CRAM-MD5"}, {{"GSSAPI", "CRAM-MD5"}, false, false}) ==
+          "CRAM-MD5");
 }
 
 TEST_CASE("no AUTH mechanisms offered is auth_unavailable") {
@@ -112,4 +116,75 @@ TEST_CASE("only unknown mechanisms offered is auth_unavailable and lists them") 
     CHECK(error.is(Errc::auth_unavailable));
     CHECK(error.message().find("GSSAPI NTLM") != std::string::npos);
     CHECK(error.message().find("--allow-plaintext-auth") == std::string::npos);
+}
+
+namespace {
+
+const std::vector<std::string> everything{
+    "CRAM-MD5",           "PLAIN",    "LOGIN",   "SCRAM-SHA-1", "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS",
+    "SCRAM-SHA-256-PLUS", "EXTERNAL", "XOAUTH2", "OAUTHBEARER"};
+
+Choice tls_with_binding() {
+    Choice c;
+    c.tls_active = true;
+    c.channel_binding = true;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("the default preference is SCRAM-PLUS, SCRAM, PLAIN/LOGIN, CRAM-MD5") {
+    std::vector<std::string> offered = everything;
+    std::vector<std::string> order;
+    for (;;) {
+        auto chosen = choose_mechanism(offered, tls_with_binding());
+        if (!chosen) break;
+        order.push_back(*chosen);
+        offered.erase(std::find(offered.begin(), offered.end(), *chosen));
+    }
+    CHECK(order == std::vector<std::string>{"SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS",
+                                            "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN", "LOGIN",
+                                            "CRAM-MD5"});
+}
+
+TEST_CASE("-PLUS is only chosen with channel binding data") {
+    Choice c = tls_with_binding();
+    c.channel_binding = false;
+    CHECK(must_choose(everything, c) == "SCRAM-SHA-256");
+    auto error = must_refuse({"SCRAM-SHA-256-PLUS"}, c);
+    CHECK(error.message().find("channel binding") != std::string::npos);
+    CHECK(must_choose(everything, without_tls()) == "SCRAM-SHA-256");
+}
+
+TEST_CASE("EXTERNAL leads the default only with a client certificate, and needs TLS") {
+    Choice c = tls_with_binding();
+    CHECK(must_choose(everything, c) == "SCRAM-SHA-256-PLUS");
+    c.client_certificate = true;
+    CHECK(must_choose(everything, c) == "EXTERNAL");
+    c.tls_active = false;
+    c.channel_binding = false;
+    CHECK(must_choose(everything, c) == "SCRAM-SHA-256");
+    Choice asked{{"EXTERNAL"}, true, false, false, false};
+    CHECK(must_refuse({"EXTERNAL"}, asked).message().find("--tls-cert") != std::string::npos);
+}
+
+TEST_CASE("XOAUTH2 and OAUTHBEARER are used only when asked for, and only inside TLS") {
+    CHECK(must_refuse({"XOAUTH2", "OAUTHBEARER"}, with_tls()).is(Errc::auth_unavailable));
+    CHECK(must_choose(everything, {{"OAUTHBEARER"}, true, false}) == "OAUTHBEARER");
+    CHECK(must_choose(everything, {{"xoauth2"}, true, false}) == "XOAUTH2");
+    auto error = must_refuse(everything, {{"XOAUTH2"}, false, false});
+    CHECK(error.message().find("--allow-plaintext-auth") != std::string::npos);
+    CHECK(must_choose(everything, {{"XOAUTH2"}, false, true}) == "XOAUTH2");
+}
+
+TEST_CASE("plus_variant names the -PLUS of SCRAM mechanisms only") {
+    CHECK(plus_variant("SCRAM-SHA-256") == "SCRAM-SHA-256-PLUS");
+    CHECK(plus_variant("scram-sha-1") == "SCRAM-SHA-1-PLUS");
+    CHECK(plus_variant("SCRAM-SHA-1-PLUS").empty());
+    CHECK(plus_variant("PLAIN").empty());
+}
+
+TEST_CASE("every supported name is recognised, whatever its case") {
+    for (const auto& name : supported_mechanisms()) CHECK(is_supported(text::lower(name)));
+    CHECK_FALSE(is_supported("SCRAM-SHA-512"));
 }

@@ -1,0 +1,27 @@
+// XOAUTH2 (Google's and Microsoft's pre-standard OAuth 2.0 mechanism):
+// "user=NAME ^A auth=Bearer TOKEN ^A ^A". The token comes from the password
+// source and is as good as a password while it lasts: TLS only, unless
+// explicitly allowed. On failure the server sends a JSON error as a
+// challenge, which is answered with an empty line and kept for the message.
+#pragma once
+
+#include "sasl/mechanism.h"
+
+namespace odmr::sasl {
+
+class XOAuth2 final : public Mechanism {
+  public:
+    explicit XOAuth2(Credentials credentials) : credentials_(std::move(credentials)) {}
+    std::string_view name() const override { return "XOAUTH2"; }
+    bool reveals_password() const override { return true; }
+    Result<std::optional<std::string>> initial_response() override;
+    Result<std::string> respond(std::string_view challenge) override;
+    std::string diagnostic() const override { return diagnostic_; }
+
+  private:
+    Credentials credentials_;
+    std::string diagnostic_;
+    int step_ = 0;
+};
+
+}  // namespace odmr::sasl
