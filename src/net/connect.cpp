@@ -156,7 +156,7 @@ asio::awaitable<Result<asio::ip::tcp::socket>> connect_any(
     co_return make_error(Errc::unavailable, "cannot connect to " + label + ": " + detail);
 }
 
-asio::awaitable<Result<asio::ip::tcp::socket>> connect(const HostPort& where, Duration timeout) {
+asio::awaitable<Result<asio::ip::tcp::socket>> connect(HostPort where, Duration timeout) {
     auto executor = co_await asio::this_coro::executor;
     auto deadline = std::chrono::steady_clock::now() + timeout;
     asio::ip::tcp::resolver resolver(executor);

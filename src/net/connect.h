@@ -27,7 +27,9 @@ Result<HostPort> parse_host_port(std::string_view text, std::uint16_t default_po
 
 // Resolves `where` and races its addresses; `timeout` bounds the whole
 // (resolution included). If none connects, the error names every attempt.
-asio::awaitable<Result<asio::ip::tcp::socket>> connect(const HostPort& where, Duration timeout);
+// `where` is taken by value: a coroutine must not keep a reference to a
+// temporary past its first suspension.
+asio::awaitable<Result<asio::ip::tcp::socket>> connect(HostPort where, Duration timeout);
 
 // The race itself, over addresses already resolved (in the order given).
 // `label` names the target in errors.
