@@ -83,6 +83,7 @@ class Bench:
             port = wait_for(port_file)
             argv = [str(self.binary), "-q", "--host", f"localhost:{port}", "--user", "example.org",
                     "--password-file", str(self.password), "--max-sessions", "1",
+                    "--max-message-size", str(1 << 30),
                     "--deliver", deliver or f"maildir:{run / 'Maildir'}", "example.org"]
             argv += ["--tls-ca-file", str(self.ca / "ca.pem")] if tls else ["--tls", "none", "--allow-plaintext-auth"]
             usage = run_measured(self.tools, argv)
