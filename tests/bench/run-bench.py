@@ -171,6 +171,7 @@ def start_dovecot(work: pathlib.Path):
     sys.path.insert(0, str(ROOT / "tests" / "integration"))
     try:
         from test_delivery import Dovecot  # noqa: E402
+        work.chmod(0o755)  # Dovecot delivers as nobody: it must reach its mail directory
         return Dovecot(work / "dovecot", ["user@example.org"])
     except Exception as e:  # not installed: the reference row is left out
         print(f"no Dovecot reference: {e}", file=sys.stderr)
