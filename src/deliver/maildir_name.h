@@ -25,7 +25,7 @@ std::string maildir_safe_host(std::string_view host);
 // Produces a fresh name per call for this process (clock, pid, counter, random).
 class MaildirNamer {
   public:
-    explicit MaildirNamer(std::string host) : host_(maildir_safe_host(host)) {}
+    explicit MaildirNamer(std::string_view host) : host_(maildir_safe_host(host)) {}
     std::string next();
 
   private:
