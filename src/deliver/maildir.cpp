@@ -18,10 +18,6 @@
 namespace odmr::deliver {
 namespace {
 
-Error storage_error(int error_number, const std::string& what) {
-    return make_error(Errc::storage, what + ": " + std::generic_category().message(error_number));
-}
-
 std::string parent_of(const std::string& path) {
     auto slash = path.find_last_of('/');
     if (slash == std::string::npos) return ".";

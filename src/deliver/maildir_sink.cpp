@@ -16,10 +16,6 @@ namespace {
 
 constexpr std::size_t write_size = 64 * 1024;
 
-Error storage_error(int error_number, const std::string& what) {
-    return make_error(Errc::storage, what + ": " + std::generic_category().message(error_number));
-}
-
 UniqueFd create_exclusive(const std::string& path) {
     // Read and write: the first copy is read back for the others.
     return UniqueFd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));

@@ -43,10 +43,6 @@ constexpr ExitMeaning exit_meanings[] = {
     {78, false, "4.3.5", "local configuration error"},
 };
 
-Error storage_error(int error_number, const std::string& what) {
-    return make_error(Errc::storage, what + ": " + std::generic_category().message(error_number));
-}
-
 // The first line of the program's output, fit for a reply.
 std::string first_line(std::string_view output) {
     output = text::trim(output.substr(0, output.find('\n')));
