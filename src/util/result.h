@@ -51,7 +51,8 @@ inline Error make_error(std::error_code ec, std::string detail) {
 }
 // A failed system call on local storage (errno), as Errc::storage: temporary.
 inline Error storage_error(int error_number, const std::string& what) {
-    return {make_error_code(Errc::storage), what + ": " + std::generic_category().message(error_number)};
+    return {make_error_code(Errc::storage),
+            what + ": " + std::generic_category().message(error_number)};
 }
 
 template <class T>
