@@ -53,7 +53,7 @@ Result<Pipe> make_pipe() {
     return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-Result<pid_t> spawn(const std::vector<std::string>& words, int out, int err) {
+Result<pid_t> spawn(const std::vector<std::string>& words, int out, int err, bool own_group) {
     std::vector<char*> argv;
     for (const auto& word : words) argv.push_back(const_cast<char*>(word.c_str()));
     argv.push_back(nullptr);
@@ -67,7 +67,14 @@ Result<pid_t> spawn(const std::vector<std::string>& words, int out, int err) {
     sigemptyset(&defaults);
     sigaddset(&defaults, SIGPIPE);
     posix_spawnattr_setsigdefault(&attributes, &defaults);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF);
+    // Its own process group, so that a timeout kills everything it started;
+    // not at a terminal, where a pinentry must stay in the foreground group.
+    short flags = POSIX_SPAWN_SETSIGDEF;
+    if (own_group) {
+        posix_spawnattr_setpgroup(&attributes, 0);
+        flags |= POSIX_SPAWN_SETPGROUP;
+    }
+    posix_spawnattr_setflags(&attributes, flags);
     pid_t pid = 0;
     int failed = ::posix_spawnp(&pid, argv[0], &actions, &attributes, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
@@ -138,14 +145,15 @@ Result<Secret> run_secret_command(const std::string& command, std::string_view o
     if (!out || !err) return make_error(Errc::config, name + ": cannot make a pipe");
     GuardedBuffer secret;
     if (!secret.valid()) return make_error(Errc::software, "cannot allocate guarded memory");
-    auto pid = spawn(*words, out->write.get(), err->write.get());
+    bool own_group = ::isatty(STDIN_FILENO) != 1;
+    auto pid = spawn(*words, out->write.get(), err->write.get(), own_group);
     if (!pid) return make_error(Errc::config, name + ": " + pid.error().detail);
     out->write.reset();
     err->write.reset();
     std::string errors;
     bool finished = collect(out->read.get(), err->read.get(), secret, errors,
                             std::chrono::steady_clock::now() + timeout);
-    if (!finished) ::kill(*pid, SIGKILL);
+    if (!finished) ::kill(own_group ? -*pid : *pid, SIGKILL);
     int status = 0;
     while (::waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
     }

@@ -19,8 +19,9 @@ inline constexpr std::chrono::seconds secret_command_timeout{30};
 
 // Errc::config when the program cannot run, exits with a status other than
 // 0, is killed, prints nothing, or is still running after `timeout` (then
-// it is killed). The message names `option` and shows what the program
-// wrote to standard error (its first 1,000 bytes, control characters
+// it is killed, with all it started unless standard input is a terminal:
+// there it stays in our process group so that a pinentry can ask). The message names `option` and
+// shows what the program wrote to standard error (its first 1,000 bytes, control characters
 // replaced).
 Result<Secret> run_secret_command(const std::string& command, std::string_view option,
                                   std::chrono::milliseconds timeout = secret_command_timeout);

@@ -218,6 +218,31 @@ class Accounts(unittest.TestCase):
         self.assertIn("exited with status 2", self.proc.stderr)
         self.assertNothingSent()
 
+    def test_password_command_timeout(self):
+        """A command still running after 30 s is killed: exit 78, nothing sent."""
+        script = self.write(self.tmp / "hang", "#!/bin/sh\necho waiting >&2\nsleep 61.25\n",
+                            0o700)
+        self.account("example.org", f"password-command = {script}\n")
+        started = time.monotonic()
+        self.run_fetch("example.org")
+        elapsed = time.monotonic() - started
+        self.assertExit(EX_CONFIG)
+        self.assertIn("did not finish within 30 s", self.proc.stderr)
+        self.assertIn("waiting", self.proc.stderr)
+        self.assertTrue(25 <= elapsed < 50, f"took {elapsed:.1f} s")
+        self.assertNothingSent()
+        time.sleep(0.5)
+        left = [p for p in Path("/proc").iterdir() if p.name.isdigit()
+                and b"61.25" in self._cmdline(p)]
+        self.assertEqual(left, [], "the command's children were left running")
+
+    @staticmethod
+    def _cmdline(process: Path) -> bytes:
+        try:
+            return (process / "cmdline").read_bytes()
+        except OSError:
+            return b""
+
     def test_password_file_and_command_together_are_refused(self):
         """Two explicit sources in one place are a usage error."""
         self.account("example.org")
