@@ -117,19 +117,20 @@ Result<std::vector<Setting>> parse_config_text(std::string_view text, const std:
 }
 
 Result<std::vector<Setting>> read_config_file(const std::string& path) {
-    auto file = open_regular_file(path);
-    if (!file) return make_error(Errc::config, file.error().message());
-    if (auto access = check_file_access(path, file->status, FileContent::settings); !access)
-        return access.error();
-    auto text = read_text_file(path, max_config_size);
+    struct stat status {};
+    auto text = read_text_file(path, max_config_size, &status);
     if (!text) return text.error();
+    if (auto access = check_file_access(path, status, FileContent::settings); !access) {
+        wipe(*text);
+        return access.error();
+    }
     auto settings = parse_config_text(*text, path);
     wipe(*text);
     if (!settings) return settings.error();
     for (const auto& setting : *settings) {
         for (const auto& value : setting.values) {
             if (!holds_secret(setting.key, value)) continue;
-            auto secret = check_file_access(path, file->status, FileContent::secret);
+            auto secret = check_file_access(path, status, FileContent::secret);
             if (!secret)
                 return make_error(Errc::config, secret.error().detail + " (" + setting.key +
                                                     " on line " +

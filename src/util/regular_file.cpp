@@ -47,9 +47,11 @@ Result<OpenedFile> open_regular_file(const std::string& path, bool follow_links)
     return file;
 }
 
-Result<std::string> read_text_file(const std::string& path, std::size_t max_size) {
+Result<std::string> read_text_file(const std::string& path, std::size_t max_size,
+                                   struct stat* status) {
     auto file = open_regular_file(path);
     if (!file) return make_error(Errc::config, file.error().message());
+    if (status != nullptr) *status = file->status;
     auto too_large = [&] {
         return make_error(Errc::config, path + " is larger than " + std::to_string(max_size) +
                                             " bytes; that is not a configuration file");

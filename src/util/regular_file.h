@@ -25,8 +25,10 @@ struct OpenedFile {
 Result<OpenedFile> open_regular_file(const std::string& path, bool follow_links = true);
 
 // The whole file, refused (Errc::config, as is every failure) when larger
-// than `max_size`.
-Result<std::string> read_text_file(const std::string& path, std::size_t max_size);
+// than `max_size`; `status`, if given, receives the opened file's status
+// (to check who may access exactly what was read).
+Result<std::string> read_text_file(const std::string& path, std::size_t max_size,
+                                   struct stat* status = nullptr);
 
 // What a file holds decides who may read it.
 enum class FileContent {
