@@ -47,12 +47,12 @@ Result<Secret> prompt_secret(const std::string& prompt) {
         char* p;
         ~Free() { sodium_free(p); }
     } free_buffer{buffer};
-    std::fputs(prompt.c_str(), stderr);
-    std::fflush(stderr);
     std::size_t used = 0;
     bool ended = false;
     {
-        NoEcho no_echo;
+        NoEcho no_echo;  // before the prompt: what is typed after it is never shown
+        std::fputs(prompt.c_str(), stderr);
+        std::fflush(stderr);
         char c = 0;
         while (true) {
             ssize_t n = ::read(STDIN_FILENO, &c, 1);

@@ -314,7 +314,6 @@ class Accounts(unittest.TestCase):
         while b"Password for" not in seen and time.monotonic() < deadline:
             time.sleep(0.05)
         self.assertIn(b"Password for example.org@localhost: ", bytes(seen))
-        time.sleep(0.2)  # echo is switched off right after the prompt
         os.write(master, PASSWORD.encode() + b"\n")
         status = proc.wait(timeout=RUN_TIMEOUT)
         proc.stdout.close()
