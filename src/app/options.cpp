@@ -244,7 +244,7 @@ Status apply_one(CLI::App& app, Options& o, const Setting& setting) {
     std::reverse(reversed.begin(), reversed.end());
     try {
         app.parse(std::move(reversed));
-    } catch (const CLI::ParseError& e) {
+    } catch (const CLI::Error& e) {
         std::string why = e.what();
         for (const auto& value : setting.values) {
             if (!holds_secret(setting.key, value)) continue;
