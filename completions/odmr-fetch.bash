@@ -54,6 +54,20 @@ _odmr_fetch_files()
     COMPREPLY=($(compgen -f -- "$cur"))
 }
 
+# The account names: NAME of each NAME.conf (but defaults.conf).
+_odmr_fetch_accounts()
+{
+    local dir file name
+    for dir in "${XDG_CONFIG_HOME:-$HOME/.config}/odmr-fetch" /etc/odmr-fetch; do
+        for file in "$dir"/*.conf; do
+            [[ -e $file ]] || continue
+            name=${file##*/}
+            name=${name%.conf}
+            [[ $name == defaults ]] || printf '%s\n' "$name"
+        done
+    done
+}
+
 _odmr_fetch()
 {
     local cur prev words cword split
@@ -67,7 +81,7 @@ _odmr_fetch()
         -h | --help | --version)
             return
             ;;
-        --config | --password-file | --tls-ca-file | --tls-cert | --tls-key)
+        --config | --password-file | --proxy-password-file | --tls-ca-file | --tls-cert | --tls-key)
             _odmr_fetch_files
             return
             ;;
@@ -151,6 +165,10 @@ _odmr_fetch()
             fi
             return
             ;;
+        --password-command | --proxy-password-command)
+            COMPREPLY=($(compgen -c -- "$cur"))
+            return
+            ;;
         --user | --helo-name | --max-sessions | --connect-timeout | \
             --timeout | --atrn-timeout | --mda-timeout | --max-message-size | --max-recipients | \
             --max-line-length | --max-commands | --max-errors | --session-timeout)
@@ -162,8 +180,8 @@ _odmr_fetch()
     [[ $split == true ]] && return
 
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W '-h --help --version --config --host --user
-            --password-file --tls --tls-ca-file --tls-fingerprint --tls-cert
+        COMPREPLY=($(compgen -W '-h --help --version --config --all --print-config --host --user
+            --password-file --password-command --proxy-password-file --proxy-password-command --tls --tls-ca-file --tls-fingerprint --tls-cert
             --tls-key --tls-min-version --channel-binding --proxy --serverinfo
             --deliver --helo-name --auth
             --allow-plaintext-auth --max-sessions --connect-timeout --timeout
@@ -173,7 +191,9 @@ _odmr_fetch()
         return
     fi
 
-    # Anything else is a DOMAIN to fetch mail for: nothing to offer.
+    # Anything else is an account NAME (a NAME.conf in the user's or the
+    # system's directory) or a DOMAIN to fetch mail for.
+    COMPREPLY=($(compgen -W "$(_odmr_fetch_accounts)" -- "$cur"))
 } &&
     complete -F _odmr_fetch odmr-fetch
 

@@ -9,9 +9,11 @@
 #include <optional>
 
 #include "app/account.h"
+#include "app/account_files.h"
 #include "app/exit_code.h"
 #include "app/fetch.h"
 #include "app/options.h"
+#include "app/print_config.h"
 #include "app/serverinfo.h"
 #include "util/log.h"
 
@@ -40,24 +42,19 @@ int show_serverinfo(const odmr::app::Account& account, asio::ssl::context& tls_c
     return written ? app::exit_delivered : app::exit_ioerr;
 }
 
-int run(const odmr::app::Options& options) {
+// One account, start to finish: the exit status of its run.
+int run_account(const odmr::app::Account& account, const odmr::Log& log) {
     using namespace odmr;
-    Log log(options.quiet ? 0 : 1 + options.verbose);
-    auto account = app::resolve_account(options);
-    if (!account) {
-        log.error(account.error().message());
-        return app::exit_code_for(account.error());
-    }
-    for (const auto& warning : account->warnings) log.warning(warning);
-    auto tls_context = net::make_client_context(account->tls_policy);
+    for (const auto& warning : account.warnings) log.warning(warning);
+    auto tls_context = net::make_client_context(account.tls_policy);
     if (!tls_context) {
         log.error(tls_context.error().message());
         return app::exit_code_for(tls_context.error());
     }
-    if (account->serverinfo) return show_serverinfo(*account, **tls_context, log);
+    if (account.serverinfo) return show_serverinfo(account, **tls_context, log);
     // Before the sink: a sink's sockets must go before their io_context.
     asio::io_context io;
-    auto sink = app::make_sink(*account, log);
+    auto sink = app::make_sink(account, log);
     if (!sink) {
         log.error(sink.error().message());
         return app::exit_code_for(sink.error());
@@ -65,7 +62,7 @@ int run(const odmr::app::Options& options) {
 
     app::FetchSummary summary;
     bool crashed = false;
-    asio::co_spawn(io, app::fetch(*account, sink->get(), **tls_context, log),
+    asio::co_spawn(io, app::fetch(account, sink->get(), **tls_context, log),
                    [&](std::exception_ptr failure, app::FetchSummary result) {
                        if (failure) {
                            crashed = true;
@@ -92,6 +89,42 @@ int run(const odmr::app::Options& options) {
     return app::exit_code_for(summary);
 }
 
+// --print-config: the layered options of each account, no secret read.
+int print_configs(const odmr::app::Options& options, const odmr::Log& log) {
+    auto accounts = odmr::app::layer_accounts(options);
+    if (!accounts) {
+        log.error(accounts.error().message());
+        return odmr::app::exit_code_for(accounts.error());
+    }
+    std::string text;
+    for (const auto& account : *accounts)
+        text += (text.empty() ? "" : "\n") + print_config(account);
+    bool written = std::fputs(text.c_str(), stdout) != EOF && std::fflush(stdout) == 0;
+    return written ? odmr::app::exit_delivered : odmr::app::exit_ioerr;
+}
+
+// Every account, one after the other (issue10-runtime runs them together):
+// the first failure's status, else 0 when one delivered, else 1.
+int run(const odmr::app::Options& options) {
+    using namespace odmr;
+    Log log(options.quiet ? 0 : 1 + options.verbose);
+    if (options.print_config) return print_configs(options, log);
+    auto accounts = app::resolve_accounts(options);
+    if (!accounts) {
+        log.error(accounts.error().message());
+        return app::exit_code_for(accounts.error());
+    }
+    int worst = app::exit_no_mail;
+    for (const auto& account : *accounts) {
+        int status = run_account(account, log);
+        if (status == app::exit_delivered && worst == app::exit_no_mail) worst = status;
+        if (status != app::exit_delivered && status != app::exit_no_mail &&
+            (worst == app::exit_delivered || worst == app::exit_no_mail))
+            worst = status;
+    }
+    return worst;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -99,7 +132,7 @@ int main(int argc, char** argv) {
         std::fputs("odmr-fetch: cannot initialise libsodium\n", stderr);
         return odmr::app::exit_software;
     }
-    ::signal(SIGPIPE, SIG_IGN);  // a vanished peer is an error code, not a signal
+    ::signal(SIGPIPE, SIG_IGN);        // a vanished peer is an error code, not a signal
     (void)::signal(SIGXFSZ, SIG_IGN);  // a file size limit is a write error (EFBIG), not death
     try {
         auto parsed = odmr::app::parse_options(argc, argv);

@@ -8,9 +8,12 @@
 #include <cstdlib>
 
 #include "app/command_line.h"
+#include "app/credentials.h"
+#include "app/proxy_credentials.h"
 #include "deliver/mda_sink.h"
 #include "deliver/placeholders.h"
 #include "sasl/mechanism.h"
+#include "util/regular_file.h"
 #include "util/text.h"
 
 namespace odmr::app {
@@ -127,10 +130,11 @@ Result<std::vector<std::string>> parse_domains(const std::vector<std::string>& g
     return out;
 }
 
-void warn_if_others_can_read(const std::string& path, Account& account) {
+// A private key is a secret: ssh's rule (util/regular_file.h), refused.
+Status check_key_file(const std::string& path) {
     struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
-        account.warnings.push_back(path + " can be read by other users; chmod 600 it");
+    if (::stat(path.c_str(), &st) != 0) return {};  // the TLS layer reports a missing file
+    return check_file_access(path, st, FileContent::secret);
 }
 
 // The TLS mode, what to trust, the client certificate.
@@ -153,13 +157,36 @@ Status resolve_tls(const Options& o, Account& account) {
     policy.cert_file = expand_home(o.tls_cert);
     policy.key_file = expand_home(o.tls_key);
     policy.used = c.tls != odmr::TlsMode::none || o.serverinfo;
-    if (!policy.cert_file.empty())
-        warn_if_others_can_read(policy.key_file.empty() ? policy.cert_file : policy.key_file,
-                                account);
+    if (!policy.cert_file.empty()) {
+        auto key = check_key_file(policy.key_file.empty() ? policy.cert_file : policy.key_file);
+        if (!key) return key.error();
+    }
     c.client_certificate = !policy.cert_file.empty();
     auto binding = net::parse_binding_type(o.channel_binding);
     if (!binding) return binding.error();
     c.channel_binding = *binding;
+    return {};
+}
+
+// The password from the first source that has it (app/credentials.h).
+Status resolve_password(const Options& o, Account& account) {
+    auto& credentials = account.customer.credentials;
+    auto found = find_secret({"password", "--password-file", expand_home(o.password_file),
+                              "--password-command", o.password_command, "password",
+                              account.route.provider.host, o.user, true});
+    if (!found) return found.error();
+    if (!*found)
+        return make_error(Errc::usage,
+                          "no password for " + credentials.authcid +
+                              ": --password-file or --password-command is required (or a "
+                              "systemd credential, an entry in ~/.netrc, or a terminal to ask on)");
+    keep_secrets_out_of_core_dumps();
+    if (o.user.empty() && !(*found)->login.empty()) {
+        credentials.authcid = (*found)->login;  // the netrc login fills --user
+        credentials.authzid = (*found)->login;
+    }
+    account.password = std::make_unique<Secret>(std::move((*found)->secret));
+    credentials.password = account.password.get();
     return {};
 }
 
@@ -179,23 +206,16 @@ Status resolve_auth(const Options& o, Account& account) {
     if (asks_external && !c.client_certificate)
         return make_error(Errc::usage, "--auth EXTERNAL needs a client certificate (--tls-cert)");
     c.allow_plaintext_auth = o.allow_plaintext_auth;
-    if (o.password_file.empty()) {
+    bool given = !o.password_file.empty() || !o.password_command.empty();
+    if (!given) {
         bool external_only = c.auth_preference == std::vector<std::string>{"EXTERNAL"};
         if (c.auth_preference.empty() && c.client_certificate) {
             c.auth_preference = {"EXTERNAL"};  // no password: the certificate is all we have
             external_only = true;
         }
-        if (!external_only && !account.serverinfo)
-            return make_error(Errc::usage, "--password-file is required");
-        return {};
+        if (external_only || account.serverinfo) return {};
     }
-    std::string password_path = expand_home(o.password_file);
-    warn_if_others_can_read(password_path, account);
-    auto password = read_secret_file(password_path);
-    if (!password) return make_error(Errc::config, password.error().message());
-    account.password = std::make_unique<Secret>(std::move(*password));
-    c.credentials.password = account.password.get();
-    return {};
+    return resolve_password(o, account);
 }
 
 }  // namespace
@@ -210,11 +230,7 @@ Result<Account> resolve_account(const Options& o) {
     auto provider = net::parse_host_port(o.host, odmr_port);
     if (!provider) return provider.error();
     account.route.provider = std::move(*provider);
-    if (!o.proxy.empty()) {
-        auto proxy = net::parse_proxy_url(o.proxy);
-        if (!proxy) return proxy.error();
-        account.route.proxy = std::move(*proxy);
-    }
+    if (auto proxy = resolve_proxy(o, account); !proxy) return proxy.error();
 
     auto delivery = parse_delivery(o.deliver);
     if (!delivery) return delivery.error();

@@ -29,6 +29,7 @@ struct DeliverySpec {
 };
 
 struct Account {
+    std::string name;  // NAME of `odmr-fetch NAME`, or the first domain (logs, locks, summaries)
     net::Route route;  // the provider, and the SOCKS5 proxy on the way if any
     net::TlsPolicy tls_policy;
     Duration connect_timeout{};

@@ -1,9 +1,14 @@
 #include "app/options.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
+#include <memory>
 #include <sstream>
 
 #include "app/exit_code.h"
+#include "app/option_secrets.h"
+#include "util/text.h"
 
 #ifndef ODMR_FETCH_VERSION
 #define ODMR_FETCH_VERSION "0.0.0"
@@ -11,22 +16,42 @@
 
 namespace odmr::app {
 
-std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv) {
-    Options o;
-    CLI::App app{
-        "odmr-fetch - fetch queued mail from an ODMR provider (RFC 2645) and deliver it "
-        "locally",
-        "odmr-fetch"};
-    app.option_defaults()->always_capture_default();
-    app.allow_config_extras(CLI::config_extras_mode::error);
-    app.get_formatter()->column_width(34);
-    app.set_version_flag("--version", std::string("odmr-fetch ") + ODMR_FETCH_VERSION);
-    app.set_config("--config", "",
+namespace {
+
+// Options of the command line that are not keys of a file.
+constexpr std::array<std::string_view, 5> not_keys{"help", "version", "config", "all",
+                                                   "print-config"};
+
+bool is_key(std::string_view name) {
+    return std::find(not_keys.begin(), not_keys.end(), name) == not_keys.end();
+}
+
+void add_account_options(CLI::App& app, Options& o) {
+    app.add_option("--config", o.config,
                    "Read options from FILE (key = value, keys are long option names)")
         ->type_name("FILE");
+    app.add_flag("--all", o.all,
+                 "Fetch for every account file (~/.config/odmr-fetch/*.conf; as root "
+                 "/etc/odmr-fetch/*.conf)");
+    app.add_flag("--print-config", o.print_config,
+                 "Print the effective options of each NAME and where each came from, and exit");
+}
 
-    app.add_option("domains", o.domains, "Domains to fetch mail for (sent with ATRN)")
-        ->type_name("DOMAIN...")
+std::unique_ptr<CLI::App> make_app(Options& o) {
+    auto owned = std::make_unique<CLI::App>(
+        "odmr-fetch - fetch queued mail from an ODMR provider (RFC 2645) and deliver it "
+        "locally",
+        "odmr-fetch");
+    CLI::App& app = *owned;
+    app.option_defaults()->always_capture_default();
+    app.get_formatter()->column_width(34);
+    app.set_version_flag("--version", std::string("odmr-fetch ") + ODMR_FETCH_VERSION);
+    add_account_options(app, o);
+
+    app.add_option("domains", o.domains,
+                   "Accounts (NAME.conf, see FILES in the man page) or domains to fetch mail "
+                   "for (sent with ATRN)")
+        ->type_name("NAME|DOMAIN...")
         ->default_str("");
     app.add_option("--host", o.host, "Provider to connect to; port 366 unless given")
         ->type_name("HOST[:PORT]");
@@ -35,6 +60,9 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
     app.add_option("--password-file", o.password_file,
                    "Read the password from the first line of FILE")
         ->type_name("FILE");
+    app.add_option("--password-command", o.password_command,
+                   "Run COMMAND (no shell) and use the first line it prints as the password")
+        ->type_name("COMMAND");
     app.add_option("--tls", o.tls,
                    "starttls (required), starttls-optional (if offered), implicit (from the "
                    "first byte) or none")
@@ -64,6 +92,12 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
     app.add_option("--proxy", o.proxy,
                    "Connect through a SOCKS5 proxy (the proxy resolves the provider's name)")
         ->type_name("socks5://[USER:PASS@]HOST[:PORT]");
+    app.add_option("--proxy-password-file", o.proxy_password_file,
+                   "Read the SOCKS5 proxy's password from the first line of FILE")
+        ->type_name("FILE");
+    app.add_option("--proxy-password-command", o.proxy_password_command,
+                   "Run COMMAND (no shell) for the SOCKS5 proxy's password")
+        ->type_name("COMMAND");
     app.add_flag("--serverinfo", o.serverinfo,
                  "Show what the provider offers (TLS, certificate, AUTH, ATRN, SIZE) and exit");
     app.add_option("--deliver", o.deliver,
@@ -124,7 +158,30 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
                  "More output; twice: protocol transcript (secrets redacted)");
     app.add_flag("-q,--quiet", o.quiet, "Only errors and warnings");
     app.footer("\n" + exit_code_table());
+    return owned;
+}
 
+// What the command line gave, to be laid over the files.
+std::vector<Setting> given_options(const CLI::App& app, const Options& o) {
+    std::vector<Setting> given;
+    for (const CLI::Option* option : app.get_options()) {
+        if (option->count() == 0 || option->get_positional() || option->get_lnames().empty())
+            continue;
+        const std::string& name = option->get_lnames().front();
+        if (!is_key(name)) continue;
+        std::vector<std::string> values = option->results();
+        if (name == "verbose") values = {std::to_string(o.verbose)};  // -vv: 2, not [true, true]
+        given.push_back({name, std::move(values), "command line"});
+    }
+    return given;
+}
+
+}  // namespace
+
+std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv) {
+    Options o;
+    auto owned = make_app(o);
+    CLI::App& app = *owned;
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
@@ -132,12 +189,106 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
     } catch (const CLI::CallForVersion&) {
         return EarlyExit{0, std::string("odmr-fetch ") + ODMR_FETCH_VERSION + "\n"};
     } catch (const CLI::ParseError& e) {
-        bool config = dynamic_cast<const CLI::ConfigError*>(&e) != nullptr ||
-                      dynamic_cast<const CLI::FileError*>(&e) != nullptr;
-        return EarlyExit{config ? exit_config : exit_usage,
+        return EarlyExit{exit_usage,
                          std::string("odmr-fetch: ") + e.what() + "\nTry 'odmr-fetch --help'.\n"};
     }
+    o.command_line = given_options(app, o);
     return o;
+}
+
+namespace {
+
+std::string source_of(const std::string& origin) {
+    auto colon = origin.rfind(':');
+    return colon == std::string::npos ? origin : origin.substr(0, colon);
+}
+
+// --password-file and --password-command name one thing: a later place
+// that sets one drops the other; one place that sets both is an error.
+Status settle_alternatives(Options& o, const Setting& setting,
+                           std::vector<std::pair<std::string, std::string>>& sources) {
+    static constexpr std::array<std::array<std::string_view, 2>, 2> pairs{
+        {{"password-file", "password-command"}, {"proxy-password-file", "proxy-password-command"}}};
+    for (const auto& pair : pairs) {
+        if (setting.key != pair[0] && setting.key != pair[1]) continue;
+        std::string_view other = setting.key == pair[0] ? pair[1] : pair[0];
+        for (const auto& [key, source] : sources) {
+            if (key == other && source == source_of(setting.origin))
+                return make_error(Errc::usage, setting.origin + ": --" + setting.key + " and --" +
+                                                   std::string(other) +
+                                                   " cannot both be given; choose one");
+        }
+        sources.emplace_back(setting.key, source_of(setting.origin));
+        std::string& dropped = other == "password-file"         ? o.password_file
+                               : other == "password-command"    ? o.password_command
+                               : other == "proxy-password-file" ? o.proxy_password_file
+                                                                : o.proxy_password_command;
+        dropped.clear();
+    }
+    return {};
+}
+
+Status apply_one(CLI::App& app, Options& o, const Setting& setting) {
+    if (setting.key == "domains") {
+        o.domains.clear();
+        for (const auto& value : setting.values)
+            for (auto& word : text::split_words(value)) o.domains.push_back(std::move(word));
+        return {};
+    }
+    CLI::Option* option = app.get_option_no_throw("--" + setting.key);
+    if (option == nullptr || !is_key(setting.key))
+        return make_error(Errc::usage, setting.origin + ": unknown key \"" + setting.key +
+                                           "\" (keys are the long options of odmr-fetch --help)");
+    std::vector<std::string> reversed;
+    for (const auto& value : setting.values) reversed.push_back("--" + setting.key + "=" + value);
+    std::reverse(reversed.begin(), reversed.end());
+    try {
+        app.parse(std::move(reversed));
+    } catch (const CLI::Error& e) {
+        std::string why = e.what();
+        for (const auto& value : setting.values) {
+            if (!holds_secret(setting.key, value)) continue;
+            for (auto at = why.find(value); at != std::string::npos; at = why.find(value))
+                why.replace(at, value.size(), hide_secret(setting.key, value));
+        }
+        return make_error(Errc::usage, setting.origin + ": " + why);  // CLI11 names --key
+    }
+    return {};
+}
+
+}  // namespace
+
+Status apply_settings(Options& o, const std::vector<Setting>& settings) {
+    int verbose = o.verbose;  // a count flag is zeroed when CLI11 binds it
+    auto app = make_app(o);
+    o.verbose = verbose;
+    std::vector<std::pair<std::string, std::string>> sources;
+    for (const auto& setting : settings) {
+        Status applied = settle_alternatives(o, setting, sources);
+        if (applied) applied = apply_one(*app, o, setting);
+        if (!applied) {
+            bool from_file = setting.origin != "command line";
+            return make_error(from_file ? Errc::config : Errc::usage, applied.error().detail);
+        }
+    }
+    return {};
+}
+
+std::vector<Setting> default_settings() {
+    Options o;
+    auto app = make_app(o);
+    std::vector<Setting> defaults;
+    for (const CLI::Option* option : app->get_options()) {
+        std::string name = option->get_positional()       ? "domains"
+                           : option->get_lnames().empty() ? std::string()
+                                                          : option->get_lnames().front();
+        if (name.empty() || !is_key(name)) continue;
+        std::string value = option->get_default_str();
+        if (option->get_expected_min() == 0 && value.empty())
+            value = name == "verbose" ? "0" : "false";
+        defaults.push_back({name, {value}, "default"});
+    }
+    return defaults;
 }
 
 }  // namespace odmr::app

@@ -7,13 +7,17 @@
 #include <variant>
 #include <vector>
 
+#include "app/config_file.h"
+#include "util/result.h"
+
 namespace odmr::app {
 
 struct Options {
-    std::vector<std::string> domains;
+    std::vector<std::string> domains;  // on the command line: the NAMEs (accounts or domains)
     std::string host;
     std::string user;
     std::string password_file;
+    std::string password_command;
     std::string tls = "starttls";
     std::string tls_ca_file;
     std::string tls_fingerprint;
@@ -22,6 +26,8 @@ struct Options {
     std::string tls_min_version = "1.2";
     std::string channel_binding = "auto";
     std::string proxy;
+    std::string proxy_password_file;
+    std::string proxy_password_command;
     bool serverinfo = false;
     std::string deliver = "maildir:~/Maildir";
     std::string helo_name;
@@ -40,6 +46,14 @@ struct Options {
     unsigned session_timeout = 3 * 3600;
     int verbose = 0;
     bool quiet = false;
+
+    // Command line only, not keys of a file:
+    std::string config;         // --config FILE
+    bool all = false;           // --all: every account file
+    bool print_config = false;  // --print-config
+    // The options given on the command line, as given (without the NAMEs and
+    // the three above): laid over the files by app/account_files.
+    std::vector<Setting> command_line;
 };
 
 // --help, --version or a usage error: print `text` and exit with `code`.
@@ -49,5 +63,16 @@ struct EarlyExit {
 };
 
 std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv);
+
+// Lays `settings` over `options` in order, each checked exactly as the same
+// option on the command line; later settings win. A key that is no option
+// (or is help, version, config, all or print-config) is an error. Setting
+// one of --password-file/--password-command (or of the proxy pair) drops
+// the other when it came from elsewhere; both from one place is an error.
+// Errors name the setting's origin and are Errc::config for a file.
+Status apply_settings(Options& options, const std::vector<Setting>& settings);
+
+// Every key with its default value (origin "default"), in --help's order.
+std::vector<Setting> default_settings();
 
 }  // namespace odmr::app

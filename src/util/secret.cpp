@@ -5,8 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include "util/regular_file.h"
 
 namespace odmr {
 
@@ -57,36 +60,71 @@ void wipe(std::string& s) {
     s.clear();
 }
 
-Result<Secret> read_secret_file(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return make_error(std::error_code(errno, std::generic_category()), "cannot open " + path);
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        return make_error(Errc::config, path + " is not a regular file");
-    }
-    // Read into locked memory directly so the password never sits in the heap.
-    constexpr std::size_t max_secret = 4096;
-    auto* buffer = static_cast<char*>(sodium_malloc(max_secret));
-    if (buffer == nullptr) {
-        ::close(fd);
-        return make_error(Errc::software, "cannot allocate guarded memory");
-    }
+namespace {
+
+constexpr std::size_t max_secret_line = 4096;
+
+// Reads at most `limit` bytes of the open file into guarded memory; `use`
+// sees them and returns the result.
+template <class F>
+auto with_guarded_contents(int fd, std::size_t limit, F&& use)
+    -> decltype(use(std::string_view())) {
+    auto* buffer = static_cast<char*>(sodium_malloc(limit));
+    if (buffer == nullptr) return make_error(Errc::software, "cannot allocate guarded memory");
+    struct Free {
+        char* p;
+        ~Free() { sodium_free(p); }  // wipes before freeing
+    } free_buffer{buffer};
     std::size_t used = 0;
-    while (used < max_secret) {
-        ssize_t n = ::read(fd, buffer + used, max_secret - used);
+    while (used < limit) {
+        ssize_t n = ::read(fd, buffer + used, limit - used);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
+        if (n < 0) return make_error(std::error_code(errno, std::generic_category()), "read");
+        if (n == 0) break;
         used += static_cast<std::size_t>(n);
     }
-    ::close(fd);
-    std::string_view content(buffer, used);
-    auto end = content.find_first_of("\r\n");
-    Secret secret(content.substr(0, end));
-    sodium_free(buffer);
-    if (secret.empty()) return make_error(Errc::config, path + ": the first line is empty");
-    return secret;
+    return use(std::string_view(buffer, used));
+}
+
+Result<OpenedFile> open_secret(const std::string& path, bool require_private) {
+    auto file = open_regular_file(path, false);
+    if (!file) return file.error();
+    if (require_private) {
+        if (auto access = check_file_access(path, file->status, FileContent::secret); !access)
+            return access.error();
+    }
+    return file;
+}
+
+}  // namespace
+
+Result<Secret> read_secret_file(const std::string& path, bool require_private) {
+    auto file = open_secret(path, require_private);
+    if (!file) return file.error();
+    // Read into locked memory directly so the password never sits in the heap.
+    return with_guarded_contents(
+        file->fd.get(), max_secret_line + 2, [&](std::string_view content) -> Result<Secret> {
+            auto end = content.find_first_of("\r\n");
+            if (std::min(end, content.size()) > max_secret_line)
+                return make_error(Errc::config, path + ": the first line is longer than " +
+                                                    std::to_string(max_secret_line) + " bytes");
+            Secret secret(content.substr(0, end));
+            if (secret.empty()) return make_error(Errc::config, path + ": the first line is empty");
+            return secret;
+        });
+}
+
+Result<Secret> read_secret_contents(const std::string& path, std::size_t max_size,
+                                    bool require_private) {
+    auto file = open_secret(path, require_private);
+    if (!file) return file.error();
+    return with_guarded_contents(
+        file->fd.get(), max_size + 1, [&](std::string_view content) -> Result<Secret> {
+            if (content.size() > max_size)
+                return make_error(Errc::config,
+                                  path + " is larger than " + std::to_string(max_size) + " bytes");
+            return Secret(content);
+        });
 }
 
 }  // namespace odmr

@@ -44,8 +44,15 @@ class Secret {
     std::size_t size_ = 0;
 };
 
-// Reads the first line of `path` (without its line ending) as a secret.
-Result<Secret> read_secret_file(const std::string& path);
+// Reads the first line of `path` (without its line ending) as a secret. The
+// file must be a regular file, not a symbolic link; a first line longer than
+// 4,096 bytes is refused, never cut. With `require_private`, ssh's rule
+// (util/regular_file.h) is enforced on the opened file.
+Result<Secret> read_secret_file(const std::string& path, bool require_private = false);
+
+// The whole of `path` (at most `max_size` bytes) as a secret, e.g. ~/.netrc.
+Result<Secret> read_secret_contents(const std::string& path, std::size_t max_size,
+                                    bool require_private = false);
 
 // Overwrites a string's bytes before it is released.
 void wipe(std::string& s);

@@ -3,7 +3,7 @@
 
 The project's rule: an option appears, with the same name, in --help, in
 odmr-fetch(1), in odmr-fetch.conf(5) (as a key, without the dashes; --help,
---version and --config excepted, which are not keys) and in both shell
+--version, --config, --all and --print-config excepted, which are not keys) and in both shell
 completions. Usage: check_docs.py ODMR_FETCH REPOSITORY_ROOT; exit 1 with
 the list of what is missing.
 """
@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-NOT_KEYS = {"help", "version", "config"}
+NOT_KEYS = {"help", "version", "config", "all", "print-config"}
 
 
 def main(argv) -> int:
