@@ -10,8 +10,8 @@
 
 #include "app/account.h"
 #include "app/exit_code.h"
-#include "app/fetch.h"
 #include "app/options.h"
+#include "app/runner.h"
 #include "app/serverinfo.h"
 #include "util/log.h"
 
@@ -40,56 +40,50 @@ int show_serverinfo(const odmr::app::Account& account, asio::ssl::context& tls_c
     return written ? app::exit_delivered : app::exit_ioerr;
 }
 
-int run(const odmr::app::Options& options) {
+// The accounts of this command line. Until account files arrive
+// (issue10-accounts' resolve_accounts), the command line is one account.
+odmr::Result<std::vector<odmr::app::Account>> resolve(const odmr::app::Options& options) {
+    auto account = odmr::app::resolve_account(options);
+    if (!account) return account.error();
+    if (account->name.empty() && !account->customer.domains.empty())
+        account->name = account->customer.domains.front();
+    std::vector<odmr::app::Account> accounts;
+    accounts.push_back(std::move(*account));
+    return accounts;
+}
+
+int run(int argc, char** argv, const odmr::app::Options& options) {
     using namespace odmr;
     Log log(options.quiet ? 0 : 1 + options.verbose);
-    auto account = app::resolve_account(options);
-    if (!account) {
-        log.error(account.error().message());
-        return app::exit_code_for(account.error());
+    auto accounts = resolve(options);
+    if (!accounts) {
+        log.error(accounts.error().message());
+        return app::exit_code_for(accounts.error());
     }
-    for (const auto& warning : account->warnings) log.warning(warning);
-    auto tls_context = net::make_client_context(account->tls_policy);
-    if (!tls_context) {
-        log.error(tls_context.error().message());
-        return app::exit_code_for(tls_context.error());
+    for (const auto& account : *accounts)
+        for (const auto& warning : account.warnings) log.warning(warning);
+    if (accounts->front().serverinfo) {
+        const auto& account = accounts->front();
+        auto tls_context = net::make_client_context(account.tls_policy);
+        if (!tls_context) {
+            log.error(tls_context.error().message());
+            return app::exit_code_for(tls_context.error());
+        }
+        return show_serverinfo(account, **tls_context, log);
     }
-    if (account->serverinfo) return show_serverinfo(*account, **tls_context, log);
-    // Before the sink: a sink's sockets must go before their io_context.
-    asio::io_context io;
-    auto sink = app::make_sink(*account, log);
-    if (!sink) {
-        log.error(sink.error().message());
-        return app::exit_code_for(sink.error());
+    auto settings = app::run_settings(options.run);
+    if (!settings) {
+        log.error(settings.error().message());
+        return app::exit_code_for(settings.error());
     }
-
-    app::FetchSummary summary;
-    bool crashed = false;
-    asio::co_spawn(io, app::fetch(*account, sink->get(), **tls_context, log),
-                   [&](std::exception_ptr failure, app::FetchSummary result) {
-                       if (failure) {
-                           crashed = true;
-                           try {
-                               std::rethrow_exception(failure);
-                           } catch (const std::exception& e) {
-                               log.error(std::string("internal error: ") + e.what());
-                           }
-                       }
-                       summary = std::move(result);
-                   });
-    io.run();
-    if (crashed) return app::exit_software;
-
-    std::string done = std::to_string(summary.delivered) + " message" +
-                       (summary.delivered == 1 ? "" : "s") + " delivered";
-    if (summary.error) {
-        log.error(summary.error->message());
-        if (summary.delivered > 0) log.notice(done + " before the error");
-    } else if (summary.delivered > 0) {
-        log.notice(done + " (" + std::to_string(summary.sessions) + " session" +
-                   (summary.sessions == 1 ? "" : "s") + ")");
-    }
-    return app::exit_code_for(summary);
+    // SIGHUP under --interval: the same command line, its files read again.
+    app::Resolver reload = [argc, argv]() -> Result<std::vector<app::Account>> {
+        auto parsed = app::parse_options(argc, argv);
+        if (auto* early = std::get_if<app::EarlyExit>(&parsed))
+            return make_error(Errc::config, early->text);
+        return resolve(std::get<app::Options>(parsed));
+    };
+    return app::run_accounts(std::move(*accounts), *settings, log, reload);
 }
 
 }  // namespace
@@ -99,7 +93,7 @@ int main(int argc, char** argv) {
         std::fputs("odmr-fetch: cannot initialise libsodium\n", stderr);
         return odmr::app::exit_software;
     }
-    ::signal(SIGPIPE, SIG_IGN);  // a vanished peer is an error code, not a signal
+    ::signal(SIGPIPE, SIG_IGN);        // a vanished peer is an error code, not a signal
     (void)::signal(SIGXFSZ, SIG_IGN);  // a file size limit is a write error (EFBIG), not death
     try {
         auto parsed = odmr::app::parse_options(argc, argv);
@@ -107,7 +101,7 @@ int main(int argc, char** argv) {
             std::fputs(early->text.c_str(), early->code == 0 ? stdout : stderr);
             return early->code;
         }
-        return run(std::get<odmr::app::Options>(parsed));
+        return run(argc, argv, std::get<odmr::app::Options>(parsed));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "odmr-fetch: internal error: %s\n", e.what());
         return odmr::app::exit_software;

@@ -29,6 +29,8 @@ struct DeliverySpec {
 };
 
 struct Account {
+    std::string name;  // logs, locks, summaries and metrics are keyed by it: the account
+                       // name, or for the command-line-only form the first domain
     net::Route route;  // the provider, and the SOCKS5 proxy on the way if any
     net::TlsPolicy tls_policy;
     net::Duration connect_timeout{};

@@ -123,6 +123,7 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
     app.add_flag("-v,--verbose", o.verbose,
                  "More output; twice: protocol transcript (secrets redacted)");
     app.add_flag("-q,--quiet", o.quiet, "Only errors and warnings");
+    add_run_options(app, o.run);
     app.footer("\n" + exit_code_table());
 
     try {

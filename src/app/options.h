@@ -7,6 +7,8 @@
 #include <variant>
 #include <vector>
 
+#include "app/run_options.h"
+
 namespace odmr::app {
 
 struct Options {
@@ -40,6 +42,7 @@ struct Options {
     unsigned session_timeout = 3 * 3600;
     int verbose = 0;
     bool quiet = false;
+    RunOptions run;  // how the accounts run (app/run_options.h)
 };
 
 // --help, --version or a usage error: print `text` and exit with `code`.

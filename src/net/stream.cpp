@@ -39,6 +39,10 @@ Error io_error(const std::error_code& ec, const char* what) {
     return make_error(ec, what);
 }
 
+Error stopped_error() {
+    return make_error(Errc::stopped, "stopped while reading from the peer");
+}
+
 }  // namespace
 
 Stream::Stream(asio::ip::tcp::socket socket, asio::ssl::context& tls_context)
@@ -47,11 +51,13 @@ Stream::Stream(asio::ip::tcp::socket socket, asio::ssl::context& tls_context)
       write_timer_(tls_.get_executor()) {}
 
 asio::awaitable<Result<std::size_t>> Stream::read_some(std::span<char> into, Duration timeout) {
+    if (reading_stopped_) co_return stopped_error();
     auto buffer = asio::buffer(into.data(), into.size());
     auto [ec, n] =
         tls_active_
             ? co_await race(timer_, timeout, tls_.async_read_some(buffer, use_tuple))
             : co_await race(timer_, timeout, tls_.next_layer().async_read_some(buffer, use_tuple));
+    if (ec && reading_stopped_) co_return stopped_error();
     if (ec) co_return io_error(ec, "reading from the peer");
     co_return n;
 }
@@ -68,12 +74,15 @@ asio::awaitable<Status> Stream::write(std::span<const char> bytes, Duration time
 }
 
 asio::awaitable<Status> Stream::handshake(const PeerCheck& peer, Duration timeout) {
+    if (reading_stopped_) co_return stopped_error();
     if (auto prepared = prepare_client_session(tls_.native_handle(), peer); !prepared)
         co_return prepared.error();
     timer_.expires_after(timeout);
     auto winner = co_await (tls_.async_handshake(asio::ssl::stream_base::client, use_tuple) ||
                             timer_.async_wait(use_tuple));
-    if (winner.index() == 1) co_return make_error(Errc::timeout, "TLS handshake timed out");
+    if (winner.index() == 1)
+        co_return reading_stopped_ ? stopped_error()
+                                   : make_error(Errc::timeout, "TLS handshake timed out");
     auto [ec] = std::get<0>(winner);
     if (ec) co_return handshake_error(tls_.native_handle(), ec, peer);
     if (auto pinned = check_pins(tls_.native_handle(), peer); !pinned) co_return pinned.error();
@@ -104,6 +113,11 @@ std::string Stream::remote_address() const {
     if (address.is_v6() && address.to_v6().is_v4_mapped())
         address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
     return address.to_string();
+}
+
+void Stream::stop_reading() {
+    reading_stopped_ = true;
+    timer_.cancel();  // the read or handshake racing it gives up now
 }
 
 void Stream::close() {

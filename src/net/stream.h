@@ -50,11 +50,18 @@ class Stream {
     std::string remote_address() const;  // "127.0.0.1" or "::1", empty if unknown
     void close();
 
+    // The run is stopping: the read (or handshake) in progress, and every
+    // later one, fails at once with Errc::stopped. Writes still work, so a
+    // last reply (421) can go out before close().
+    void stop_reading();
+    bool reading_stopped() const { return reading_stopped_; }
+
   private:
     asio::ssl::stream<asio::ip::tcp::socket> tls_;
     asio::steady_timer timer_;        // reads and the handshake
     asio::steady_timer write_timer_;  // writes: one read and one write may be in flight at once
     bool tls_active_ = false;
+    bool reading_stopped_ = false;
 };
 
 }  // namespace odmr::net

@@ -65,6 +65,8 @@ class Customer {
     Result<std::string> choose_mechanism(const smtp::Capabilities& capabilities);
     // Politely ends a session that did not turn around.
     asio::awaitable<void> quit();
+    // The SASL mechanism that authenticated us (empty before, or without AUTH).
+    const std::string& mechanism() const { return mechanism_; }
 
   private:
     asio::awaitable<Result<smtp::Reply>> ehlo();
@@ -82,6 +84,7 @@ class Customer {
     const CustomerConfig& config_;
     const Log& log_;
     smtp::Client client_;
+    std::string mechanism_;
 };
 
 }  // namespace odmr::odmr

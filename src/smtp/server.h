@@ -44,6 +44,7 @@ struct SessionReport {
     std::size_t rejected = 0;   // messages refused or failed (still the provider's)
     std::size_t failed = 0;     // of those, refused or failed by the local delivery
     std::size_t commands = 0;   // commands received
+    std::size_t octets = 0;     // message data of the delivered messages
     bool quit = false;          // the provider said QUIT
 };
 
@@ -56,6 +57,8 @@ class Server {
     // either way. A provider that goes away before its first command is not
     // an error (Exim's "bare QUIT"): commands stays 0.
     asio::awaitable<Result<SessionReport>> run();
+    // The counts so far, also after run() returned an error.
+    const SessionReport& progress() const { return report_; }
 
   private:
     enum class State {
@@ -122,6 +125,9 @@ class Server {
     asio::awaitable<Status> flush();
     asio::awaitable<Status> error_reply(int code, std::string_view enhanced, std::string_view text);
     asio::awaitable<Status> hang_up(std::string_view enhanced, const std::string& text, Errc why);
+    // The run is stopping (Stream::stop_reading): drop an incomplete message,
+    // answer 421 4.3.2 after the replies due, and end with Errc::stopped.
+    asio::awaitable<Status> stop_session();
 
     net::Reader& reader_;
     deliver::Sink& sink_;
