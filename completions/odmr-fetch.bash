@@ -67,7 +67,8 @@ _odmr_fetch()
         -h | --help | --version)
             return
             ;;
-        --config | --password-file | --tls-ca-file | --tls-cert | --tls-key)
+        --config | --password-file | --tls-ca-file | --tls-cert | --tls-key | --report-json | \
+            --metrics-file)
             _odmr_fetch_files
             return
             ;;
@@ -169,7 +170,7 @@ _odmr_fetch()
             --deliver --helo-name --auth
             --allow-plaintext-auth --max-sessions --connect-timeout --timeout
             --atrn-timeout --mda-timeout --max-message-size --max-recipients --max-line-length
-            --max-commands --max-errors --session-timeout --jobs --lock-wait --retry-delay --interval
+            --max-commands --max-errors --session-timeout --jobs --lock-wait --retry-delay --interval --syslog --report-json --metrics-file
             -v --verbose -q --quiet' \
             -- "$cur"))
         return

@@ -1,6 +1,7 @@
 // odmr-fetch: fetch queued mail from an ODMR provider and deliver it locally.
 #include <signal.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
@@ -54,7 +55,8 @@ odmr::Result<std::vector<odmr::app::Account>> resolve(const odmr::app::Options& 
 
 int run(int argc, char** argv, const odmr::app::Options& options) {
     using namespace odmr;
-    Log log(options.quiet ? 0 : 1 + options.verbose);
+    Log log(options.quiet ? 0 : 1 + options.verbose, stderr,
+            LogSinks{is_journal_stream(2), options.run.syslog});
     auto accounts = resolve(options);
     if (!accounts) {
         log.error(accounts.error().message());
@@ -76,6 +78,7 @@ int run(int argc, char** argv, const odmr::app::Options& options) {
         log.error(settings.error().message());
         return app::exit_code_for(settings.error());
     }
+    settings->status_line = ::isatty(2) == 1 && !options.quiet && !is_journal_stream(2);
     // SIGHUP under --interval: the same command line, its files read again.
     app::Resolver reload = [argc, argv]() -> Result<std::vector<app::Account>> {
         auto parsed = app::parse_options(argc, argv);

@@ -51,15 +51,18 @@ struct SessionResult {
 
 asio::awaitable<Result<smtp::SessionReport>> receive(const Account& account, deliver::Sink* sink,
                                                      net::Reader& reader, const Log& log,
-                                                     smtp::SessionReport& progress) {
+                                                     smtp::SessionReport& counts,
+                                                     Progress* progress) {
     if (sink == nullptr) {
         HandoffLimits limits{account.server.command_timeout, account.server.session_timeout,
                              account.connect_timeout};
         co_return co_await hand_off(reader, account.delivery.handoff, limits, log);
     }
     smtp::Server server(reader, *sink, account.server, log);
+    if (progress != nullptr) progress->server = &server;
     auto report = co_await server.run();
-    progress = server.progress();
+    if (progress != nullptr) progress->server = nullptr;
+    counts = server.progress();
     co_return report;
 }
 
@@ -67,8 +70,9 @@ asio::awaitable<Result<smtp::SessionReport>> receive(const Account& account, del
 // here into the sink, or handed to a local MTA).
 asio::awaitable<SessionResult> one_session(const Account& account, deliver::Sink* sink,
                                            asio::ssl::context& tls_context, const Log& log,
-                                           std::stop_token stop, FetchSummary& summary) {
+                                           const FetchControl& control, FetchSummary& summary) {
     SessionResult result;
+    if (control.progress != nullptr) control.progress->phase = "connecting";
     auto opened = co_await net::open_stream(account.route, tls_context, account.connect_timeout);
     if (!opened) {
         result.error = opened.error();
@@ -76,7 +80,7 @@ asio::awaitable<SessionResult> one_session(const Account& account, deliver::Sink
     }
     log.info("connected to " + net::describe(account.route));
     net::Stream& stream = **opened;
-    std::stop_callback on_stop(stop, [&stream] { stream.stop_reading(); });
+    std::stop_callback on_stop(control.stop, [&stream] { stream.stop_reading(); });
     net::Reader reader(stream);
     odmr::Customer customer(reader, account.customer, log);
     auto negotiated = co_await customer.negotiate();
@@ -97,7 +101,8 @@ asio::awaitable<SessionResult> one_session(const Account& account, deliver::Sink
     }
     log.info("ATRN accepted, receiving mail");
     result.turned = true;
-    auto report = co_await receive(account, sink, reader, log, result.report);
+    if (control.progress != nullptr) control.progress->phase = "receiving";
+    auto report = co_await receive(account, sink, reader, log, result.report, control.progress);
     stream.close();
     if (report)
         result.report = *report;
@@ -124,10 +129,14 @@ asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink* sink,
             break;
         }
         ++summary.sessions;
-        auto session = co_await one_session(account, sink, tls_context, log, control.stop, summary);
+        auto session = co_await one_session(account, sink, tls_context, log, control, summary);
         summary.delivered += session.report.delivered;
         summary.failed += session.report.failed;
         summary.octets += session.report.octets;
+        if (control.progress != nullptr) {
+            control.progress->messages = summary.delivered;
+            control.progress->octets = summary.octets;
+        }
         if (session.error) {
             summary.error = session.error;
             break;
@@ -143,6 +152,7 @@ asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink* sink,
                 summary.sessions < account.max_sessions) {
                 log.info("asking once more in " + format_duration(control.retry_delay));
                 last_delivered = false;
+                if (control.progress != nullptr) control.progress->phase = "waiting to ask again";
                 co_await sleep_unless_stopped(control.retry_delay, control.stop);
                 continue;  // if stopped meanwhile, the check at the top ends the loop
             }

@@ -11,6 +11,7 @@
 
 #include "app/account.h"
 #include "app/duration.h"
+#include "app/status_line.h"
 #include "deliver/sink.h"
 #include "util/log.h"
 
@@ -28,8 +29,9 @@ struct FetchSummary {
 
 // How the poll loop behaves beyond the account (app/run_options.h).
 struct FetchControl {
-    std::stop_token stop;   // SIGTERM/SIGINT: no new session, the current one ends with 421
-    Millis retry_delay{0};  // ask once more after a delivery and an empty turn (0: never)
+    std::stop_token stop;          // SIGTERM/SIGINT: no new session, the current one ends with 421
+    Millis retry_delay{0};         // ask once more after a delivery and an empty turn (0: never)
+    Progress* progress = nullptr;  // for the status line, if there is one
 };
 
 // The sink for the account's --deliver; none (nullptr) for handoff, where

@@ -20,6 +20,14 @@ void add_run_options(CLI::App& app, RunOptions& o) {
                    "Poll every DURATION (90s, 5m, 1h) until stopped; SIGUSR1 polls now, "
                    "SIGHUP re-reads the configuration")
         ->type_name("DURATION");
+    app.add_flag("--syslog", o.syslog, "Also log to syslog (facility mail, ident odmr-fetch)");
+    app.add_option("--report-json", o.report_json,
+                   "Write each account's summary as JSON to FILE (- for standard output)")
+        ->type_name("FILE|-");
+    app.add_option("--metrics-file", o.metrics_file,
+                   "Write Prometheus metrics to FILE, atomically (node_exporter's textfile "
+                   "collector)")
+        ->type_name("FILE");
 }
 
 }  // namespace odmr::app

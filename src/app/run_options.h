@@ -16,6 +16,9 @@ struct RunOptions {
     unsigned lock_wait = 0;          // seconds to wait for another run's lock
     std::string retry_delay = "3s";  // pause before asking once more; 0 never asks
     std::string interval;            // poll every DURATION until stopped; empty: once
+    bool syslog = false;             // also log to syslog (facility mail)
+    std::string report_json;         // write the run's summaries as JSON here ("-": stdout)
+    std::string metrics_file;        // write Prometheus metrics here (atomically)
 };
 
 void add_run_options(CLI::App& app, RunOptions& options);

@@ -7,13 +7,19 @@
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
+#include <fstream>
+#include <sstream>
 
 #include "app/backoff.h"
 #include "app/exit_code.h"
+#include "app/metrics.h"
 #include "app/outcome.h"
+#include "app/report_json.h"
 #include "app/stop.h"
 #include "net/route.h"
+#include "util/atomic_file.h"
 
 namespace odmr::app {
 namespace {
@@ -23,7 +29,7 @@ constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 class Runner {
   public:
-    Runner(const RunSettings& settings, const Log& log) : settings_(settings), log_(log) {}
+    Runner(const RunSettings& settings, Log& log) : settings_(settings), log_(log) {}
 
     int run(std::vector<Account>& accounts, const Resolver& reload);
 
@@ -37,9 +43,11 @@ class Runner {
     asio::awaitable<FetchSummary> fetch_locked(const Account& account);
     asio::awaitable<bool> pause(Millis wait);
     void crashed(const std::exception_ptr& failure);
+    void write_reports(const std::vector<AccountReport>& reports, int status) const;
 
     const RunSettings& settings_;
-    const Log& log_;
+    Log& log_;
+    StatusLine* status_ = nullptr;
     std::stop_source stop_;
     asio::steady_timer* sleeping_ = nullptr;  // the poll loop's pause, cut short by SIGUSR1
     bool reload_ = false;                     // SIGHUP: resolve the accounts again
@@ -57,13 +65,21 @@ int Runner::run(std::vector<Account>& accounts, const Resolver& reload) {
         reload_ = true;
     };
     int status = exit_software;
+    StatusLine status_line(stderr);
+    if (settings_.status_line) {
+        status_ = &status_line;
+        log_.set_overlay(&status_line);
+        asio::co_spawn(io, status_line.run(), [](const std::exception_ptr&) {});
+    }
     asio::co_spawn(io, signals.watch(), [](const std::exception_ptr&) {});
     asio::co_spawn(io, poll_loop(accounts, reload), [&](const std::exception_ptr& failure, int s) {
         if (failure) crashed(failure);
         status = s;
         signals.cancel();
+        status_line.stop();
     });
     io.run();
+    log_.set_overlay(nullptr);
     return crashed_ ? exit_software : status;
 }
 
@@ -128,7 +144,27 @@ asio::awaitable<int> Runner::poll(std::vector<Account>& accounts) {
     if (crashed_) co_return exit_software;
     std::vector<int> statuses;
     for (const auto& report : reports) statuses.push_back(report.status);
-    co_return combine(statuses);
+    int status = combine(statuses);
+    write_reports(reports, status);
+    co_return status;
+}
+
+void Runner::write_reports(const std::vector<AccountReport>& reports, int status) const {
+    if (settings_.report_json == "-") {
+        std::string json = to_json(reports, status);
+        std::fwrite(json.data(), 1, json.size(), stdout);
+        std::fflush(stdout);
+    } else if (!settings_.report_json.empty()) {
+        if (auto written = write_atomically(settings_.report_json, to_json(reports, status));
+            !written)
+            log_.warning("--report-json: " + written.error().message());
+    }
+    if (settings_.metrics_file.empty()) return;
+    std::ostringstream old;
+    old << std::ifstream(settings_.metrics_file).rdbuf();
+    auto text = to_prometheus(reports, parse_metrics(old.str()));
+    if (auto written = write_atomically(settings_.metrics_file, text); !written)
+        log_.warning("--metrics-file: " + written.error().message());
 }
 
 asio::awaitable<void> Runner::worker(std::vector<Account>& accounts,
@@ -203,8 +239,11 @@ asio::awaitable<FetchSummary> Runner::fetch_locked(const Account& account) {
         failed.error = sink.error();
         co_return failed;
     }
-    FetchControl control{stop_.get_token(), settings_.retry_delay};
-    co_return co_await fetch(account, sink->get(), **tls_context, log_, control);
+    Progress* progress = status_ != nullptr ? &status_->add(account.name) : nullptr;
+    FetchControl control{stop_.get_token(), settings_.retry_delay, progress};
+    auto summary = co_await fetch(account, sink->get(), **tls_context, log_, control);
+    if (progress != nullptr) status_->remove(*progress);
+    co_return summary;
 }
 
 }  // namespace
@@ -222,11 +261,13 @@ Result<RunSettings> run_settings(const RunOptions& options) {
         if (interval->count() <= 0) return make_error(Errc::usage, "--interval must be above 0");
         settings.interval = *interval;
     }
+    settings.report_json = options.report_json;
+    settings.metrics_file = options.metrics_file;
     settings.directories = Directories::from_environment();
     return settings;
 }
 
-int run_accounts(std::vector<Account> accounts, const RunSettings& settings, const Log& log,
+int run_accounts(std::vector<Account> accounts, const RunSettings& settings, Log& log,
                  const Resolver& reload) {
     if (accounts.empty()) return exit_no_mail;
     return Runner(settings, log).run(accounts, reload);

@@ -22,6 +22,9 @@ struct RunSettings {
     Millis lock_wait{0};
     Millis retry_delay{3000};
     std::optional<Millis> interval;  // --interval; none: one poll
+    std::string report_json;         // --report-json FILE, "-" for stdout
+    std::string metrics_file;        // --metrics-file FILE
+    bool status_line = false;        // stderr is a terminal and not -q
     Directories directories;
 };
 
@@ -30,7 +33,7 @@ Result<RunSettings> run_settings(const RunOptions& options);
 // Resolves the accounts again (SIGHUP), from the same command line.
 using Resolver = std::function<Result<std::vector<Account>>()>;
 
-int run_accounts(std::vector<Account> accounts, const RunSettings& settings, const Log& log,
+int run_accounts(std::vector<Account> accounts, const RunSettings& settings, Log& log,
                  const Resolver& reload = {});
 
 }  // namespace odmr::app

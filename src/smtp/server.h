@@ -59,6 +59,9 @@ class Server {
     asio::awaitable<Result<SessionReport>> run();
     // The counts so far, also after run() returned an error.
     const SessionReport& progress() const { return report_; }
+    // The message arriving now: octets so far, and its SIZE= (0 if not given).
+    std::size_t message_octets() const { return size_; }
+    std::size_t message_declared_size() const { return mail_.size.value_or(0); }
 
   private:
     enum class State {

@@ -8,12 +8,12 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 
 TEST_CASE("a duration has a unit, or is seconds") {
-    CHECK(*parse_duration("90s") == seconds(90));
-    CHECK(*parse_duration("5m") == minutes(5));
-    CHECK(*parse_duration("1h") == hours(1));
-    CHECK(*parse_duration("250ms") == Millis(250));
-    CHECK(*parse_duration("30") == seconds(30));
-    CHECK(*parse_duration("0") == Millis(0));
+    CHECK(parse_duration("90s").value() == seconds(90));
+    CHECK(parse_duration("5m").value() == minutes(5));
+    CHECK(parse_duration("1h").value() == hours(1));
+    CHECK(parse_duration("250ms").value() == Millis(250));
+    CHECK(parse_duration("30").value() == seconds(30));
+    CHECK(parse_duration("0").value() == Millis(0));
 }
 
 TEST_CASE("a malformed duration is a usage error") {

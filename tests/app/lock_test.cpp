@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <string>
 
-using namespace odmr;
 using namespace odmr::app;
+using odmr::Errc;
+using odmr::Error;
+using odmr::make_error;
 
 namespace {
 

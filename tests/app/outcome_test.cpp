@@ -7,8 +7,10 @@
 
 #include "app/exit_code.h"
 
-using namespace odmr;
 using namespace odmr::app;
+using odmr::Errc;
+using odmr::Error;
+using odmr::make_error;
 
 namespace {
 

@@ -2,8 +2,10 @@
 
 #include <doctest/doctest.h>
 
-using namespace odmr;
 using namespace odmr::app;
+using odmr::Errc;
+using odmr::Error;
+using odmr::make_error;
 
 TEST_CASE("the summary line names every figure once") {
     AccountReport report;

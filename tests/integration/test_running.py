@@ -16,7 +16,9 @@ sets it); by hand:
 Set ODMR_E2E_KEEP=1 to keep each test's temporary directory.
 """
 
+import json
 import os
+import pty
 import re
 import shutil
 import signal
@@ -117,7 +119,7 @@ class Running(unittest.TestCase):
         self.addCleanup(self.provider.stop)
         return ids
 
-    def start(self, *options, deliver=True, verbose=True):
+    def start(self, *options, deliver=True, verbose=True, journal=False, stderr=None):
         """Start odmr-fetch; its stderr goes to a file that log() reads while it runs."""
         argv = [self.binary, *(["-v"] if verbose else []), "--host",
                 f"localhost:{self.provider.port}", "--user", USER,
@@ -125,10 +127,15 @@ class Running(unittest.TestCase):
                 *(["--deliver", f"maildir:{self.maildir}"] if deliver else []),
                 "--timeout", "10", *options, *DOMAINS]
         log = self.tmp / f"stderr-{len(self.procs)}.log"
-        with open(log, "wb") as err:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=err, env=self.env)
-        proc.log_path = log
+        out = self.tmp / f"stdout-{len(self.procs)}.log"
+        with open(log, "wb") as err, open(out, "wb") as stdout:
+            env = dict(self.env)
+            if journal:  # stderr is "the journal": JOURNAL_STREAM names it
+                st = os.fstat(err.fileno())
+                env["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino}"
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout,
+                                    stderr=stderr if stderr is not None else err, env=env)
+        proc.log_path, proc.out_path = log, out
         self.procs.append(proc)
         return proc
 
@@ -398,6 +405,99 @@ class Running(unittest.TestCase):
         self.assertEqual(status, 0, self.context())
         self.assertLess(late - early, 2048, f"RSS grew from {early} kB at poll 10 to {late} kB "
                                             f"at poll 1000")
+
+    # -- logs and reports
+
+    def test_journal_priorities(self):
+        ids = self.start_provider(make_messages(2, ["alice@example.org"]),
+                                  one_per_session=True, max_sessions=1)
+        status, err = self.finish(self.start(journal=True))
+        self.assertEqual(status, 0, self.context())
+        self.assertAgree(ids[:1], ids[1:])
+        lines = err.splitlines()
+        self.assertTrue(lines and all(re.match(r"<[0-7]>odmr-fetch: ", x) for x in lines), err)
+        self.assertTrue(any(x.startswith("<4>odmr-fetch: warning: ") for x in lines), err)
+        self.assertTrue(any(x.startswith("<5>odmr-fetch: account=example.org ") for x in lines))
+        self.assertTrue(any(x.startswith("<6>odmr-fetch: connected to ") for x in lines), err)
+
+    def test_no_priorities_when_stderr_is_not_the_journal(self):
+        self.start_provider([])
+        self.env["JOURNAL_STREAM"] = "1:1"
+        status, err = self.run_once()
+        self.assertEqual(status, 1, self.context())
+        self.assertFalse(re.search(r"(?m)^<\d>", err), err)
+
+    def test_json_report_and_metrics_file(self):
+        ids = self.start_provider(make_messages(2, ["alice@example.org"]))
+        report, metrics = self.tmp / "report.json", self.tmp / "metrics" / "odmr.prom"
+        metrics.parent.mkdir()
+        status, _ = self.run_once("--retry-delay", "0", "--report-json", str(report),
+                                  "--metrics-file", str(metrics))
+        self.assertEqual(status, 0, self.context())
+        self.assertAgree(ids, [])
+        data = json.loads(report.read_text())
+        self.assertEqual(data["status"], 0)
+        (account,) = data["accounts"]
+        self.assertEqual((account["account"], account["messages"], account["outcome"],
+                          account["status"], account["error"]),
+                         ("example.org", 2, "delivered", 0, None))
+        self.assertGreater(account["octets"], 0)
+        self.assertRegex(account["tls"], r"TLSv1\.[23]")
+        self.assertRegex(account["provider"], r"localhost port \d+")
+
+        def series():
+            found = {}
+            for line in metrics.read_text().splitlines():
+                if line and not line.startswith("#"):
+                    name, value = line.rsplit(" ", 1)
+                    found[name] = float(value)
+            return found
+
+        first = series()
+        self.assertEqual(first['odmr_fetch_messages_total{account="example.org"}'], 2)
+        self.assertEqual(first['odmr_fetch_runs_total{account="example.org"}'], 1)
+        self.assertAlmostEqual(first['odmr_fetch_last_success_timestamp_seconds'
+                                     '{account="example.org"}'], time.time(), delta=120)
+        # A second run adds to the totals, through "-" the report goes to stdout.
+        ids += self.provider.queue.add_all(make_messages(1, ["bob@example.com"]))
+        proc = self.start("--retry-delay", "0", "--report-json", "-", "--metrics-file",
+                          str(metrics))
+        status, _ = self.finish(proc)
+        self.assertEqual(status, 0, self.context())
+        self.assertEqual(json.loads(proc.out_path.read_text())["accounts"][0]["messages"], 1)
+        second = series()
+        self.assertEqual(second['odmr_fetch_messages_total{account="example.org"}'], 3)
+        self.assertEqual(second['odmr_fetch_runs_total{account="example.org"}'], 2)
+        self.assertEqual(second['odmr_fetch_failures_total{account="example.org"}'], 0)
+        self.assertEqual(sorted(p.name for p in metrics.parent.iterdir()), ["odmr.prom"])
+
+    def test_status_line_on_a_terminal_only(self):
+        ids = self.start_provider(make_messages(2, ["alice@example.org"]))
+        primary, secondary = pty.openpty()
+        proc = self.start("--retry-delay", "1500ms", verbose=False, stderr=secondary)
+        os.close(secondary)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.close(primary)
+        status, _ = self.finish(proc)
+        self.assertEqual(status, 0, self.context())
+        text = seen.decode("utf-8", "replace")
+        self.assertIn("\r\x1b[K", text, "no status line on a terminal")
+        self.assertRegex(text, r"example\.org: waiting to ask again, 2 messages, \d")
+        self.assertTrue(text.endswith("\r\x1b[K") or text.rstrip().endswith("status=0"),
+                        f"the status line was not cleared: {text[-200:]!r}")
+        self.assertAgree(ids, [])
+        # Without a terminal: not a trace of it.
+        status, err = self.run_once("--retry-delay", "1500ms")
+        self.assertEqual(status, 1, self.context())
+        self.assertNotIn("\x1b", err)
 
 
 if __name__ == "__main__":
