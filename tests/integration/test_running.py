@@ -16,196 +16,22 @@ sets it); by hand:
 Set ODMR_E2E_KEEP=1 to keep each test's temporary directory.
 """
 
-import json
-import os
-import pty
 import re
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "provider"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import make_test_ca  # noqa: E402
-import scripted_client as sc  # noqa: E402
-from odmr_provider import Provider, ProviderConfig, make_messages  # noqa: E402
-
-USER = "example.org"
-PASSWORD = "odmr test password"
-DOMAINS = ("example.org", "example.com")
-RUN_TIMEOUT = 60
-PROVIDER_TIMEOUT = 20
-EX_TEMPFAIL = 75
-LONG_PAUSE = 30  # a provider stall that the customer ends early (421 after a signal)
-SLOW = 6  # a provider stall long enough for a second run to start and give up
+from running_support import (EX_TEMPFAIL, LONG_PAUSE, PROVIDER_TIMEOUT, SLOW,  # noqa: E402
+                             RunningCase, deliver_then_pause, make_messages,
+                             pause_mid_message, sc)
 
 
-def deliver_then_pause(seconds):
-    """A script: deliver the first claim, stall SECONDS (a slow provider; a test acts
-    meanwhile; the stall ends early when the customer speaks or closes), then deliver
-    the rest and QUIT."""
-    def script(claims) -> list:
-        steps = [sc.Send(sc.line(f"EHLO {sc.HELLO}")), sc.Expect()]
-        steps += sc.deliver_with_data(0, claims[0]) + [sc.Pause(seconds)]
-        for index, claim in enumerate(claims[1:], start=1):
-            steps += sc.deliver_with_data(index, claim)
-        return steps + sc.quit_steps()
-    return script
-
-
-def pause_mid_message(claims) -> list:
-    """Deliver the first claim, then send half of the second one's data and stall."""
-    steps = [sc.Send(sc.line(f"EHLO {sc.HELLO}")), sc.Expect()]
-    steps += sc.deliver_with_data(0, claims[0])
-    second = claims[1]
-    steps += [sc.Send(sc.envelope(second)), sc.Expect(1 + len(second.recipients)),
-              sc.Send(sc.line("DATA")), sc.Expect()]
-    payload = sc.data_payload(second)
-    return steps + [sc.body_step(payload[: len(payload) // 2]), sc.Pause(LONG_PAUSE),
-                    sc.body_step(payload[len(payload) // 2:]), sc.Expect(settles=1),
-                    *sc.quit_steps()]
-
-
-class Running(unittest.TestCase):
+class Running(RunningCase):
     """One scenario of running accounts per test."""
-
-    @classmethod
-    def setUpClass(cls):
-        binary = os.environ.get("ODMR_FETCH")
-        if not binary or not os.access(binary, os.X_OK):
-            raise RuntimeError("set ODMR_FETCH to the odmr-fetch binary (ctest does)")
-        cls.binary = os.path.abspath(binary)
-
-    def setUp(self):
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"odmr-run-{self._testMethodName}-"))
-        if not os.environ.get("ODMR_E2E_KEEP"):
-            self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
-        self.ca = make_test_ca.ensure(self.tmp / "ca")
-        self.maildir = self.tmp / "Maildir"
-        self.password_file = self.tmp / "password"
-        descriptor = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(PASSWORD + "\n")
-        self.runtime = self.tmp / "run"
-        self.runtime.mkdir(mode=0o700)
-        self.env = {k: v for k, v in os.environ.items()
-                    if k not in ("RUNTIME_DIRECTORY", "STATE_DIRECTORY", "JOURNAL_STREAM")}
-        self.env.update(XDG_RUNTIME_DIR=str(self.runtime), HOME=str(self.tmp))
-        self.provider = None
-        self.procs = []
-        self.outputs = {}
-
-    def tearDown(self):
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-
-    # -- the two sides
-
-    def start_provider(self, messages, *, max_sessions=None, **config):
-        self.provider = Provider(ProviderConfig(
-            user=USER, password=PASSWORD, domains=DOMAINS, certfile=str(self.ca.cert("server")),
-            keyfile=str(self.ca.key("server")), timeout=PROVIDER_TIMEOUT, **config),
-            max_sessions=max_sessions)
-        ids = self.provider.queue.add_all(messages)
-        self.provider.start()
-        self.addCleanup(self.provider.stop)
-        return ids
-
-    def start(self, *options, deliver=True, verbose=True, journal=False, stderr=None):
-        """Start odmr-fetch; its stderr goes to a file that log() reads while it runs."""
-        argv = [self.binary, *(["-v"] if verbose else []), "--host",
-                f"localhost:{self.provider.port}", "--user", USER,
-                "--password-file", str(self.password_file), "--tls-ca-file", str(self.ca.ca_pem),
-                *(["--deliver", f"maildir:{self.maildir}"] if deliver else []),
-                "--timeout", "10", *options, *DOMAINS]
-        log = self.tmp / f"stderr-{len(self.procs)}.log"
-        out = self.tmp / f"stdout-{len(self.procs)}.log"
-        with open(log, "wb") as err, open(out, "wb") as stdout:
-            env = dict(self.env)
-            if journal:  # stderr is "the journal": JOURNAL_STREAM names it
-                st = os.fstat(err.fileno())
-                env["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino}"
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout,
-                                    stderr=stderr if stderr is not None else err, env=env)
-        proc.log_path, proc.out_path = log, out
-        self.procs.append(proc)
-        return proc
-
-    @staticmethod
-    def log(proc) -> str:
-        return proc.log_path.read_text("utf-8", "replace")
-
-    def finish(self, proc, timeout=RUN_TIMEOUT):
-        """Wait for PROC; return (exit status, stderr)."""
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            self.outputs[proc.pid] = self.log(proc)
-            self.fail(f"odmr-fetch did not finish within {timeout} s{self.context()}")
-        self.outputs[proc.pid] = self.log(proc)
-        return proc.returncode, self.outputs[proc.pid]
-
-    def wait_until(self, condition, what, timeout=30):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if condition():
-                return
-            time.sleep(0.02)
-        for proc in self.procs:
-            self.outputs[proc.pid] = self.log(proc)
-        self.fail(f"timed out waiting for {what}{self.context()}")
-
-    def run_once(self, *options):
-        return self.finish(self.start(*options))
-
-    def wait_for_transcript(self, text, timeout=20):
-        """Wait until a provider transcript contains TEXT (the provider is stalling)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.provider and text in self.provider.transcripts():
-                return
-            time.sleep(0.05)
-        self.fail(f"the provider never got to {text!r}{self.context()}")
-
-    def context(self) -> str:
-        parts = [f"--- odmr-fetch [{pid}] ---\n{err[-3000:]}" for pid, err in self.outputs.items()]
-        if self.provider is not None:
-            parts.append("--- provider transcripts ---\n" + self.provider.transcripts()[-6000:])
-        return "\n\n" + "\n".join(parts)
-
-    # -- assertions
-
-    def files(self, subdir):
-        folder = self.maildir / subdir
-        return sorted(folder.iterdir()) if folder.is_dir() else []
-
-    def assertAgree(self, delivered_ids, queued_ids):
-        """The Maildir holds exactly the acknowledged messages (once each, nothing in
-        tmp/), and the provider still holds exactly QUEUED_IDS."""
-        self.provider.wait_idle(timeout=PROVIDER_TIMEOUT + 5)
-        acknowledged = sorted(d.message_id for d in self.provider.queue.deliveries())
-        self.assertEqual(acknowledged, sorted(delivered_ids), f"acknowledged{self.context()}")
-        self.assertEqual(len(self.files("new")), len(delivered_ids),
-                         f"files in Maildir/new{self.context()}")
-        self.assertEqual(self.files("tmp"), [], "a partial file was left in tmp/")
-        self.assertEqual(sorted(m.id for m in self.provider.queue.queued()), sorted(queued_ids),
-                         f"still queued{self.context()}")
-
-    def summary(self, err):
-        found = re.findall(r"account=(\S+) messages=(\d+) .* outcome=\"([^\"]*)\" status=(\d+)",
-                           err)
-        self.assertTrue(found, f"no summary line{self.context()}")
-        return found[-1]
 
     # -- one run per account
 
@@ -349,17 +175,6 @@ class Running(unittest.TestCase):
         self.assertEqual(self.summary(err)[2], "delivered, then failed temporarily")
         self.assertAgree(ids[:1], ids[1:])
 
-    def test_summary_line(self):
-        ids = self.start_provider(make_messages(2, ["alice@example.org"]))
-        status, err = self.run_once("--retry-delay", "100ms")
-        self.assertEqual(status, 0, self.context())
-        self.assertAgree(ids, [])
-        line = [x for x in err.splitlines() if "account=" in x][-1]
-        # Sessions: the one that delivered, the 453, and asking once more.
-        self.assertRegex(line, r"account=example\.org messages=2 octets=[1-9]\d* sessions=3 "
-                               r"seconds=\d+\.\d provider=\"localhost port \d+\" tls=TLSv1\.[23] "
-                               r"sasl=\S+ outcome=\"delivered\" status=0")
-
     # -- the poll loop
 
     def test_interval_sigusr1_polls_now_and_sighup_rereads(self):
@@ -405,99 +220,6 @@ class Running(unittest.TestCase):
         self.assertEqual(status, 0, self.context())
         self.assertLess(late - early, 2048, f"RSS grew from {early} kB at poll 10 to {late} kB "
                                             f"at poll 1000")
-
-    # -- logs and reports
-
-    def test_journal_priorities(self):
-        ids = self.start_provider(make_messages(2, ["alice@example.org"]),
-                                  one_per_session=True, max_sessions=1)
-        status, err = self.finish(self.start(journal=True))
-        self.assertEqual(status, 0, self.context())
-        self.assertAgree(ids[:1], ids[1:])
-        lines = err.splitlines()
-        self.assertTrue(lines and all(re.match(r"<[0-7]>odmr-fetch: ", x) for x in lines), err)
-        self.assertTrue(any(x.startswith("<4>odmr-fetch: warning: ") for x in lines), err)
-        self.assertTrue(any(x.startswith("<5>odmr-fetch: account=example.org ") for x in lines))
-        self.assertTrue(any(x.startswith("<6>odmr-fetch: connected to ") for x in lines), err)
-
-    def test_no_priorities_when_stderr_is_not_the_journal(self):
-        self.start_provider([])
-        self.env["JOURNAL_STREAM"] = "1:1"
-        status, err = self.run_once()
-        self.assertEqual(status, 1, self.context())
-        self.assertFalse(re.search(r"(?m)^<\d>", err), err)
-
-    def test_json_report_and_metrics_file(self):
-        ids = self.start_provider(make_messages(2, ["alice@example.org"]))
-        report, metrics = self.tmp / "report.json", self.tmp / "metrics" / "odmr.prom"
-        metrics.parent.mkdir()
-        status, _ = self.run_once("--retry-delay", "0", "--report-json", str(report),
-                                  "--metrics-file", str(metrics))
-        self.assertEqual(status, 0, self.context())
-        self.assertAgree(ids, [])
-        data = json.loads(report.read_text())
-        self.assertEqual(data["status"], 0)
-        (account,) = data["accounts"]
-        self.assertEqual((account["account"], account["messages"], account["outcome"],
-                          account["status"], account["error"]),
-                         ("example.org", 2, "delivered", 0, None))
-        self.assertGreater(account["octets"], 0)
-        self.assertRegex(account["tls"], r"TLSv1\.[23]")
-        self.assertRegex(account["provider"], r"localhost port \d+")
-
-        def series():
-            found = {}
-            for line in metrics.read_text().splitlines():
-                if line and not line.startswith("#"):
-                    name, value = line.rsplit(" ", 1)
-                    found[name] = float(value)
-            return found
-
-        first = series()
-        self.assertEqual(first['odmr_fetch_messages_total{account="example.org"}'], 2)
-        self.assertEqual(first['odmr_fetch_runs_total{account="example.org"}'], 1)
-        self.assertAlmostEqual(first['odmr_fetch_last_success_timestamp_seconds'
-                                     '{account="example.org"}'], time.time(), delta=120)
-        # A second run adds to the totals, through "-" the report goes to stdout.
-        ids += self.provider.queue.add_all(make_messages(1, ["bob@example.com"]))
-        proc = self.start("--retry-delay", "0", "--report-json", "-", "--metrics-file",
-                          str(metrics))
-        status, _ = self.finish(proc)
-        self.assertEqual(status, 0, self.context())
-        self.assertEqual(json.loads(proc.out_path.read_text())["accounts"][0]["messages"], 1)
-        second = series()
-        self.assertEqual(second['odmr_fetch_messages_total{account="example.org"}'], 3)
-        self.assertEqual(second['odmr_fetch_runs_total{account="example.org"}'], 2)
-        self.assertEqual(second['odmr_fetch_failures_total{account="example.org"}'], 0)
-        self.assertEqual(sorted(p.name for p in metrics.parent.iterdir()), ["odmr.prom"])
-
-    def test_status_line_on_a_terminal_only(self):
-        ids = self.start_provider(make_messages(2, ["alice@example.org"]))
-        primary, secondary = pty.openpty()
-        proc = self.start("--retry-delay", "1500ms", verbose=False, stderr=secondary)
-        os.close(secondary)
-        seen = b""
-        while True:
-            try:
-                chunk = os.read(primary, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-        os.close(primary)
-        status, _ = self.finish(proc)
-        self.assertEqual(status, 0, self.context())
-        text = seen.decode("utf-8", "replace")
-        self.assertIn("\r\x1b[K", text, "no status line on a terminal")
-        self.assertRegex(text, r"example\.org: waiting to ask again, 2 messages, \d")
-        self.assertTrue(text.endswith("\r\x1b[K") or text.rstrip().endswith("status=0"),
-                        f"the status line was not cleared: {text[-200:]!r}")
-        self.assertAgree(ids, [])
-        # Without a terminal: not a trace of it.
-        status, err = self.run_once("--retry-delay", "1500ms")
-        self.assertEqual(status, 1, self.context())
-        self.assertNotIn("\x1b", err)
 
 
 if __name__ == "__main__":
