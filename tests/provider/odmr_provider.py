@@ -1022,6 +1022,9 @@ def _parse_args(argv):
         help="deliver one message per session, then QUIT (Exim over TLS)")
     add("--bare-quit-after-turn", action="store_true",
         help="after 250 to ATRN write a raw QUIT and close (Exim)")
+    add("--empty-turns-after-delivery", type=int, default=0, metavar="N",
+        help="after a session that delivered, answer the next N ATRNs with 250 and a raw "
+             "QUIT although mail is queued (Exim holding the spool lock)")
     add("--pipelining", action="store_true",
         help="pipeline MAIL/RCPT/DATA and the last QUIT over TLS (Exim)")
     add("--chunking", action="store_true",
@@ -1084,7 +1087,7 @@ def main(argv=None) -> int:
         auth_mechs=_split(args.auth_mechs), auth_mechs_tls=_split(args.auth_mechs_tls),
         atrn_reply=args.atrn_reply, one_per_session=args.one_per_session,
         bare_quit_after_turn=args.bare_quit_after_turn, pipelining=args.pipelining,
-        chunking=args.chunking, chunk_size=args.chunk_size,
+        empty_turns_after_delivery=args.empty_turns_after_delivery, chunking=args.chunking, chunk_size=args.chunk_size,
         bdat_zero_last=args.bdat_zero_last, declare_size=args.declare_size,
         smtputf8=args.smtputf8, dsn_ret=args.dsn_ret or "", dsn_notify=args.dsn_notify or "",
         script=args.script,
