@@ -81,7 +81,8 @@ _odmr_fetch()
         -h | --help | --version)
             return
             ;;
-        --config | --password-file | --proxy-password-file | --tls-ca-file | --tls-cert | --tls-key)
+        --config | --password-file | --proxy-password-file | --tls-ca-file | --tls-cert | --tls-key | \
+            --report-json | --metrics-file)
             _odmr_fetch_files
             return
             ;;
@@ -171,7 +172,8 @@ _odmr_fetch()
             ;;
         --user | --helo-name | --max-sessions | --connect-timeout | \
             --timeout | --atrn-timeout | --mda-timeout | --max-message-size | --max-recipients | \
-            --max-line-length | --max-commands | --max-errors | --session-timeout)
+            --max-line-length | --max-commands | --max-errors | --session-timeout | --jobs | \
+            --lock-wait | --retry-delay | --interval)
             # Free text or a number: nothing to offer.
             return
             ;;
@@ -186,7 +188,8 @@ _odmr_fetch()
             --deliver --helo-name --auth
             --allow-plaintext-auth --max-sessions --connect-timeout --timeout
             --atrn-timeout --mda-timeout --max-message-size --max-recipients --max-line-length
-            --max-commands --max-errors --session-timeout -v --verbose -q --quiet' \
+            --max-commands --max-errors --session-timeout --jobs --lock-wait --retry-delay --interval --syslog --report-json --metrics-file
+            -v --verbose -q --quiet' \
             -- "$cur"))
         return
     fi

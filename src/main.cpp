@@ -1,6 +1,7 @@
 // odmr-fetch: fetch queued mail from an ODMR provider and deliver it locally.
 #include <signal.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
@@ -9,11 +10,11 @@
 #include <optional>
 
 #include "app/account.h"
-#include "app/account_files.h"
 #include "app/exit_code.h"
-#include "app/fetch.h"
+#include "app/account_files.h"
 #include "app/options.h"
 #include "app/print_config.h"
+#include "app/runner.h"
 #include "app/serverinfo.h"
 #include "util/log.h"
 
@@ -42,53 +43,6 @@ int show_serverinfo(const odmr::app::Account& account, asio::ssl::context& tls_c
     return written ? app::exit_delivered : app::exit_ioerr;
 }
 
-// One account, start to finish: the exit status of its run.
-int run_account(const odmr::app::Account& account, const odmr::Log& log) {
-    using namespace odmr;
-    for (const auto& warning : account.warnings) log.warning(warning);
-    auto tls_context = net::make_client_context(account.tls_policy);
-    if (!tls_context) {
-        log.error(tls_context.error().message());
-        return app::exit_code_for(tls_context.error());
-    }
-    if (account.serverinfo) return show_serverinfo(account, **tls_context, log);
-    // Before the sink: a sink's sockets must go before their io_context.
-    asio::io_context io;
-    auto sink = app::make_sink(account, log);
-    if (!sink) {
-        log.error(sink.error().message());
-        return app::exit_code_for(sink.error());
-    }
-
-    app::FetchSummary summary;
-    bool crashed = false;
-    asio::co_spawn(io, app::fetch(account, sink->get(), **tls_context, log),
-                   [&](std::exception_ptr failure, app::FetchSummary result) {
-                       if (failure) {
-                           crashed = true;
-                           try {
-                               std::rethrow_exception(failure);
-                           } catch (const std::exception& e) {
-                               log.error(std::string("internal error: ") + e.what());
-                           }
-                       }
-                       summary = std::move(result);
-                   });
-    io.run();
-    if (crashed) return app::exit_software;
-
-    std::string done = std::to_string(summary.delivered) + " message" +
-                       (summary.delivered == 1 ? "" : "s") + " delivered";
-    if (summary.error) {
-        log.error(summary.error->message());
-        if (summary.delivered > 0) log.notice(done + " before the error");
-    } else if (summary.delivered > 0) {
-        log.notice(done + " (" + std::to_string(summary.sessions) + " session" +
-                   (summary.sessions == 1 ? "" : "s") + ")");
-    }
-    return app::exit_code_for(summary);
-}
-
 // --print-config: the layered options of each account, no secret read.
 int print_configs(const odmr::app::Options& options, const odmr::Log& log) {
     auto accounts = odmr::app::layer_accounts(options);
@@ -103,26 +57,41 @@ int print_configs(const odmr::app::Options& options, const odmr::Log& log) {
     return written ? odmr::app::exit_delivered : odmr::app::exit_ioerr;
 }
 
-// Every account, one after the other (issue10-runtime runs them together):
-// the first failure's status, else 0 when one delivered, else 1.
-int run(const odmr::app::Options& options) {
+int run(int argc, char** argv, const odmr::app::Options& options) {
     using namespace odmr;
-    Log log(options.quiet ? 0 : 1 + options.verbose);
+    Log log(options.quiet ? 0 : 1 + options.verbose, stderr,
+            LogSinks{is_journal_stream(2), options.run.syslog});
     if (options.print_config) return print_configs(options, log);
     auto accounts = app::resolve_accounts(options);
     if (!accounts) {
         log.error(accounts.error().message());
         return app::exit_code_for(accounts.error());
     }
-    int worst = app::exit_no_mail;
-    for (const auto& account : *accounts) {
-        int status = run_account(account, log);
-        if (status == app::exit_delivered && worst == app::exit_no_mail) worst = status;
-        if (status != app::exit_delivered && status != app::exit_no_mail &&
-            (worst == app::exit_delivered || worst == app::exit_no_mail))
-            worst = status;
+    for (const auto& account : *accounts)
+        for (const auto& warning : account.warnings) log.warning(warning);
+    if (accounts->front().serverinfo) {
+        const auto& account = accounts->front();
+        auto tls_context = net::make_client_context(account.tls_policy);
+        if (!tls_context) {
+            log.error(tls_context.error().message());
+            return app::exit_code_for(tls_context.error());
+        }
+        return show_serverinfo(account, **tls_context, log);
     }
-    return worst;
+    auto settings = app::run_settings(options.run);
+    if (!settings) {
+        log.error(settings.error().message());
+        return app::exit_code_for(settings.error());
+    }
+    settings->status_line = ::isatty(2) == 1 && !options.quiet && !is_journal_stream(2);
+    // SIGHUP under --interval: the same command line, its files read again.
+    app::Resolver reload = [argc, argv]() -> Result<std::vector<app::Account>> {
+        auto parsed = app::parse_options(argc, argv);
+        if (auto* early = std::get_if<app::EarlyExit>(&parsed))
+            return make_error(Errc::config, early->text);
+        return app::resolve_accounts(std::get<app::Options>(parsed));
+    };
+    return app::run_accounts(std::move(*accounts), *settings, log, reload);
 }
 
 }  // namespace
@@ -140,7 +109,7 @@ int main(int argc, char** argv) {
             std::fputs(early->text.c_str(), early->code == 0 ? stdout : stderr);
             return early->code;
         }
-        return run(std::get<odmr::app::Options>(parsed));
+        return run(argc, argv, std::get<odmr::app::Options>(parsed));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "odmr-fetch: internal error: %s\n", e.what());
         return odmr::app::exit_software;

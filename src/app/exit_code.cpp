@@ -37,6 +37,8 @@ int exit_code_for(const Error& error) {
                 return exit_tempfail;
             case Errc::software:
                 return exit_software;
+            case Errc::stopped:
+                return exit_tempfail;
         }
         return exit_software;
     }
@@ -60,7 +62,7 @@ int exit_code_for(const Error& error) {
 
 std::string exit_code_table() {
     return "Exit status:\n"
-           "   0  mail was delivered\n"
+           "   0  mail was delivered (a later temporary failure is only a warning)\n"
            "   1  no mail was waiting\n"
            "  64  usage error (bad option or argument)\n"
            "  68  the provider's host name does not resolve\n"
@@ -68,7 +70,7 @@ std::string exit_code_table() {
            "      or the provider refused permanently\n"
            "  70  internal error (a bug)\n"
            "  75  temporary failure: try again later (4xx reply, timeout, lost connection,\n"
-           "      local delivery failure)\n"
+           "      local delivery failure, stopped by a signal, account locked by another run)\n"
            "  76  the provider broke the protocol or failed to prove who it is (SCRAM)\n"
            "  77  authentication failed or was refused (by the provider or the proxy)\n"
            "  78  configuration error (config file, password file, client certificate)\n";

@@ -4,6 +4,7 @@
 #include "app/exit_code.h"
 
 #include "app/handoff.h"
+#include "app/stop.h"
 #include "deliver/maildir_sink.h"
 #include "deliver/mda_sink.h"
 #include "deliver/relay_sink.h"
@@ -41,69 +42,123 @@ Result<std::unique_ptr<mail::Sink>> make_sink(const Account& account, const Log&
 
 namespace {
 
-// One connection: negotiate, and if the line turns around, receive.
-// Returns the messages delivered, or nothing when the provider has no mail.
-asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
-    const Account& account, mail::Sink* sink, asio::ssl::context& tls_context, const Log& log) {
+// What one connection brought.
+struct SessionResult {
+    bool turned = false;         // ATRN got 250
+    smtp::SessionReport report;  // the counts, also when the session failed
+    std::optional<Error> error;
+};
+
+asio::awaitable<Result<smtp::SessionReport>> receive(const Account& account, mail::Sink* sink,
+                                                     net::Reader& reader, const Log& log,
+                                                     smtp::SessionReport& counts,
+                                                     Progress* progress) {
+    if (sink == nullptr) {
+        HandoffLimits limits{account.server.command_timeout, account.server.session_timeout,
+                             account.connect_timeout};
+        co_return co_await hand_off(reader, account.delivery.handoff, limits, log);
+    }
+    smtp::Server server(reader, *sink, account.server, log);
+    if (progress != nullptr) progress->server = &server;
+    auto report = co_await server.run();
+    if (progress != nullptr) progress->server = nullptr;
+    counts = server.progress();
+    co_return report;
+}
+
+// One connection: negotiate, and if the line turns around, receive (served
+// here into the sink, or handed to a local MTA).
+asio::awaitable<SessionResult> one_session(const Account& account, mail::Sink* sink,
+                                           asio::ssl::context& tls_context, const Log& log,
+                                           const FetchControl& control, FetchSummary& summary) {
+    SessionResult result;
+    if (control.progress != nullptr) control.progress->phase = "connecting";
     auto opened = co_await net::open_stream(account.route, tls_context, account.connect_timeout);
-    if (!opened) co_return opened.error();
+    if (!opened) {
+        result.error = opened.error();
+        co_return result;
+    }
     log.info("connected to " + net::describe(account.route));
     net::Stream& stream = **opened;
+    std::stop_callback on_stop(control.stop, [&stream] { stream.stop_reading(); });
     net::Reader reader(stream);
     odmr::Customer customer(reader, account.customer, log);
     auto negotiated = co_await customer.negotiate();
+    summary.tls_version = stream.tls_info().version;
+    if (!customer.mechanism().empty()) summary.mechanism = customer.mechanism();
     if (!negotiated) {
         co_await customer.quit_after(negotiated.error());
         stream.close();
-        co_return negotiated.error();
+        result.error = negotiated.error();
+        co_return result;
     }
     if (negotiated->outcome == odmr::Outcome::no_mail) {
         co_await customer.quit();
         stream.close();
-        co_return std::optional<smtp::SessionReport>();
+        co_return result;
     }
     log.info("ATRN accepted, receiving mail");
-    // Served here into the sink, or handed to a local MTA.
-    Result<smtp::SessionReport> report = smtp::SessionReport{};
-    if (sink == nullptr) {
-        HandoffLimits limits{account.server.command_timeout, account.server.session_timeout,
-                             account.connect_timeout};
-        report = co_await hand_off(reader, account.delivery.handoff, limits, log);
-    } else {
-        smtp::Server server(reader, *sink, account.server, log);
-        report = co_await server.run();
-    }
+    result.turned = true;
+    if (control.progress != nullptr) control.progress->phase = "receiving";
+    auto report = co_await receive(account, sink, reader, log, result.report, control.progress);
     stream.close();
-    if (!report) co_return report.error();
-    co_return std::optional<smtp::SessionReport>(*report);
+    if (report)
+        result.report = *report;
+    else
+        result.error = report.error();
+    co_return result;
+}
+
+// A turn that brought nothing: 453, or 250 and the provider closed at once.
+bool empty_turn(const SessionResult& session) {
+    return !session.turned || (session.report.delivered == 0 && session.report.commands == 0);
 }
 
 }  // namespace
 
 asio::awaitable<FetchSummary> fetch(const Account& account, mail::Sink* sink,
-                                    asio::ssl::context& tls_context, const Log& log) {
+                                    asio::ssl::context& tls_context, const Log& log,
+                                    const FetchControl& control) {
     FetchSummary summary;
+    bool last_delivered = false;  // the previous session delivered something
     while (summary.sessions < account.max_sessions) {
+        if (control.stop.stop_requested()) {
+            summary.error = make_error(Errc::stopped, "stopped before asking for more mail");
+            break;
+        }
         ++summary.sessions;
-        auto session = co_await one_session(account, sink, tls_context, log);
-        if (!session) {
-            summary.error = session.error();
+        auto session = co_await one_session(account, sink, tls_context, log, control, summary);
+        summary.delivered += session.report.delivered;
+        summary.failed += session.report.failed;
+        summary.octets += session.report.octets;
+        if (control.progress != nullptr) {
+            control.progress->messages = summary.delivered;
+            control.progress->octets = summary.octets;
+        }
+        if (session.error) {
+            summary.error = session.error;
             break;
         }
-        if (!session->has_value()) {
-            log.info(summary.delivered == 0 ? "no mail waiting" : "no more mail waiting");
-            break;
-        }
-        const auto& report = **session;
-        summary.delivered += report.delivered;
-        summary.failed += report.failed;
-        if (report.delivered == 0) {
-            if (report.commands == 0)
+        if (empty_turn(session)) {
+            if (session.turned)
                 log.notice(
                     "the provider closed the connection right after the turn without "
                     "sending anything; treating this as no mail");
+            // Exim may still hold the message just delivered, or defer the
+            // next one for a moment: ask once more before concluding.
+            if (last_delivered && control.retry_delay.count() > 0 &&
+                summary.sessions < account.max_sessions) {
+                log.info("asking once more in " + format_duration(control.retry_delay));
+                last_delivered = false;
+                if (control.progress != nullptr) control.progress->phase = "waiting to ask again";
+                co_await sleep_unless_stopped(control.retry_delay, control.stop);
+                continue;  // if stopped meanwhile, the check at the top ends the loop
+            }
+            log.info(summary.delivered == 0 ? "no mail waiting" : "no more mail waiting");
             break;
         }
+        last_delivered = session.report.delivered > 0;
+        if (!last_delivered) break;  // refused or failed: trying again would not help
         if (summary.sessions == account.max_sessions)
             log.notice("stopping after " + std::to_string(account.max_sessions) +
                        " sessions (--max-sessions); more mail may be waiting");
@@ -113,11 +168,6 @@ asio::awaitable<FetchSummary> fetch(const Account& account, mail::Sink* sink,
         summary.error = make_error(Errc::temporary, std::to_string(summary.failed) +
                                                         " message(s) could not be delivered here");
     co_return summary;
-}
-
-int exit_code_for(const FetchSummary& summary) {
-    if (summary.error) return exit_code_for(*summary.error);
-    return summary.delivered > 0 ? exit_delivered : exit_no_mail;
 }
 
 }  // namespace odmr::app

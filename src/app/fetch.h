@@ -7,8 +7,11 @@
 #include <asio/ssl/context.hpp>
 #include <memory>
 #include <optional>
+#include <stop_token>
 
 #include "app/account.h"
+#include "app/duration.h"
+#include "app/status_line.h"
 #include "mail/sink.h"
 #include "util/log.h"
 
@@ -18,7 +21,17 @@ struct FetchSummary {
     std::size_t sessions = 0;
     std::size_t delivered = 0;
     std::size_t failed = 0;      // messages refused because local delivery failed
+    std::size_t octets = 0;      // message data of the delivered messages
+    std::string tls_version;     // of the last session ("TLSv1.3"), empty without TLS
+    std::string mechanism;       // SASL mechanism of the last session
     std::optional<Error> error;  // why the run stopped early, if it did
+};
+
+// How the poll loop behaves beyond the account (app/run_options.h).
+struct FetchControl {
+    std::stop_token stop;          // SIGTERM/SIGINT: no new session, the current one ends with 421
+    Millis retry_delay{0};         // ask once more after a delivery and an empty turn (0: never)
+    Progress* progress = nullptr;  // for the status line, if there is one
 };
 
 // The sink for the account's --deliver; none (nullptr) for handoff, where
@@ -26,9 +39,7 @@ struct FetchSummary {
 Result<std::unique_ptr<mail::Sink>> make_sink(const Account& account, const Log& log);
 
 asio::awaitable<FetchSummary> fetch(const Account& account, mail::Sink* sink,
-                                    asio::ssl::context& tls_context, const Log& log);
-
-// Exit status for a finished run (see app/exit_code.h).
-int exit_code_for(const FetchSummary& summary);
+                                    asio::ssl::context& tls_context, const Log& log,
+                                    const FetchControl& control = {});
 
 }  // namespace odmr::app

@@ -157,6 +157,7 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
     app.add_flag("-v,--verbose", o.verbose,
                  "More output; twice: protocol transcript (secrets redacted)");
     app.add_flag("-q,--quiet", o.quiet, "Only errors and warnings");
+    add_run_options(app, o.run);
     app.footer("\n" + exit_code_table());
     return owned;
 }

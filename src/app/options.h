@@ -9,6 +9,7 @@
 
 #include "app/config_file.h"
 #include "util/result.h"
+#include "app/run_options.h"
 
 namespace odmr::app {
 
@@ -54,6 +55,8 @@ struct Options {
     // The options given on the command line, as given (without the NAMEs and
     // the three above): laid over the files by app/account_files.
     std::vector<Setting> command_line;
+
+    RunOptions run;  // how the accounts run (app/run_options.h)
 };
 
 // --help, --version or a usage error: print `text` and exit with `code`.

@@ -41,6 +41,10 @@ asio::any_io_executor executor_of(auto& socket) {
     return std::visit([](auto& s) { return s.get_executor(); }, socket);
 }
 
+Error stopped_error() {
+    return make_error(Errc::stopped, "stopped while reading from the peer");
+}
+
 }  // namespace
 
 Stream::Stream(asio::ip::tcp::socket socket, asio::ssl::context& tls_context)
@@ -76,10 +80,12 @@ SSL* Stream::ssl() const {
 }
 
 asio::awaitable<Result<std::size_t>> Stream::read_some(std::span<char> into, Duration timeout) {
+    if (reading_stopped_) co_return stopped_error();
     auto buffer = asio::buffer(into.data(), into.size());
     auto [ec, n] =
         co_await race(timer_, timeout,
                       on_wire([&](auto& wire) { return wire.async_read_some(buffer, use_tuple); }));
+    if (ec && reading_stopped_) co_return stopped_error();
     if (ec) co_return io_error(ec, "reading from the peer");
     co_return n;
 }
@@ -94,6 +100,7 @@ asio::awaitable<Status> Stream::write(std::span<const char> bytes, Duration time
 }
 
 asio::awaitable<Status> Stream::handshake(const PeerCheck& peer, Duration timeout) {
+    if (reading_stopped_) co_return stopped_error();
     auto* tls = std::get_if<Tls>(&socket_);
     if (tls == nullptr) co_return make_error(Errc::tls, "TLS is not possible on this connection");
     if (auto prepared = prepare_client_session(tls->native_handle(), peer); !prepared)
@@ -101,7 +108,9 @@ asio::awaitable<Status> Stream::handshake(const PeerCheck& peer, Duration timeou
     timer_.expires_after(timeout);
     auto winner = co_await (tls->async_handshake(asio::ssl::stream_base::client, use_tuple) ||
                             timer_.async_wait(use_tuple));
-    if (winner.index() == 1) co_return make_error(Errc::timeout, "TLS handshake timed out");
+    if (winner.index() == 1)
+        co_return reading_stopped_ ? stopped_error()
+                                   : make_error(Errc::timeout, "TLS handshake timed out");
     auto [ec] = std::get<0>(winner);
     if (ec) co_return handshake_error(tls->native_handle(), ec, peer);
     if (auto pinned = check_pins(tls->native_handle(), peer); !pinned) co_return pinned.error();
@@ -137,6 +146,11 @@ std::string Stream::remote_address() const {
     if (address.is_v6() && address.to_v6().is_v4_mapped())
         address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
     return address.to_string();
+}
+
+void Stream::stop_reading() {
+    reading_stopped_ = true;
+    timer_.cancel();  // the read or handshake racing it gives up now
 }
 
 void Stream::close() {

@@ -62,6 +62,12 @@ class Stream {
     std::string remote_address() const;
     void close();
 
+    // The run is stopping: the read (or handshake) in progress, and every
+    // later one, fails at once with Errc::stopped. Writes still work, so a
+    // last reply (421) can go out before close().
+    void stop_reading();
+    bool reading_stopped() const { return reading_stopped_; }
+
   private:
     using Tls = asio::ssl::stream<asio::ip::tcp::socket>;
 
@@ -75,6 +81,7 @@ class Stream {
     asio::steady_timer timer_;        // reads and the handshake
     asio::steady_timer write_timer_;  // writes: one read and one write may be in flight at once
     bool tls_active_ = false;
+    bool reading_stopped_ = false;
 };
 
 }  // namespace odmr::net

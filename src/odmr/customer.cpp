@@ -167,7 +167,10 @@ asio::awaitable<Status> Customer::authenticate(const smtp::Capabilities& capabil
     }
     auto reply = co_await converse(*mechanism, std::move(line), std::move(shown));
     if (!reply) co_return reply.error();
-    if (reply->code == 235) co_return mechanism->finish();
+    if (reply->code == 235) {
+        mechanism_ = *name;
+        co_return mechanism->finish();
+    }
     std::string what = "authentication as " + config_.credentials.authcid + " with " + *name +
                        " failed: the provider answered " + reply->summary();
     if (auto said = mechanism->diagnostic(); !said.empty()) what += " (and said: " + said + ")";

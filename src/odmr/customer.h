@@ -68,6 +68,8 @@ class Customer {
     // The same after `failure`, unless it left no one to say QUIT to (the
     // connection is lost, timed out, or TLS broke).
     asio::awaitable<void> quit_after(const Error& failure);
+    // The SASL mechanism that authenticated us (empty before, or without AUTH).
+    const std::string& mechanism() const { return mechanism_; }
 
   private:
     asio::awaitable<Result<smtp::Reply>> ehlo();
@@ -85,6 +87,7 @@ class Customer {
     const CustomerConfig& config_;
     const Log& log_;
     smtp::Client client_;
+    std::string mechanism_;
 };
 
 }  // namespace odmr::odmr

@@ -106,6 +106,11 @@ asio::awaitable<Status> Server::hang_up(std::string_view enhanced, const std::st
     co_return make_error(why, "reversed session: " + text);
 }
 
+asio::awaitable<Status> Server::stop_session() {
+    log_.notice("stopping: the provider keeps what was not acknowledged");
+    co_return co_await hang_up("4.3.2", "Shutting down", Errc::stopped);
+}
+
 Duration Server::time_left(Duration limit) const {
     auto left = session_end_ - std::chrono::steady_clock::now();
     return std::max(Duration::zero(), std::min(limit, left));
@@ -133,6 +138,7 @@ asio::awaitable<Result<SessionReport>> Server::serve() {
     session_end_ = std::chrono::steady_clock::now() + config_.session_timeout;
     reply(220, "", config_.hostname + " ESMTP odmr-fetch ready");
     while (state_ != State::done) {
+        if (reader_.stream().reading_stopped()) co_return (co_await stop_session()).error();
         if (!reader_.has_line()) {
             if (auto sent = co_await flush(); !sent) {
                 // A provider that hung up before its first command had nothing
@@ -158,6 +164,7 @@ asio::awaitable<Result<SessionReport>> Server::serve() {
                     co_return s.error();
                 continue;
             }
+            if (error.is(Errc::stopped)) co_return (co_await stop_session()).error();
             if (error.is(Errc::timeout)) {
                 bool session_over = std::chrono::steady_clock::now() >= session_end_;
                 auto s = co_await hang_up(
@@ -515,6 +522,7 @@ asio::awaitable<Status> Server::receive_dot_body() {
                     co_return co_await hang_up("4.4.2", "Timeout waiting for message data",
                                                Errc::timeout);
                 reset_transaction();
+                if (n.error().is(Errc::stopped)) co_return co_await stop_session();
                 co_return make_error(n.error().code, "receiving message " + envelope_.id);
             }
         }
@@ -547,6 +555,7 @@ asio::awaitable<Status> Server::receive_chunk(std::size_t size, bool keep) {
                     co_return co_await hang_up("4.4.2", "Timeout waiting for message data",
                                                Errc::timeout);
                 reset_transaction();
+                if (n.error().is(Errc::stopped)) co_return co_await stop_session();
                 co_return make_error(n.error().code, "receiving a BDAT chunk");
             }
         }
@@ -605,6 +614,7 @@ asio::awaitable<void> Server::finish_message() {
 
 void Server::acknowledge(const Staged& message) {
     ++report_.delivered;
+    report_.octets += message.size;
     ++unsent_acks_;
     log_.info("message " + message.id + " from <" + message.sender + "> delivered (" +
               std::to_string(message.size) + " octets, " + std::to_string(message.recipients) +

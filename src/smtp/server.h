@@ -44,6 +44,7 @@ struct SessionReport {
     std::size_t rejected = 0;   // messages refused or failed (still the provider's)
     std::size_t failed = 0;     // of those, refused or failed by the local delivery
     std::size_t commands = 0;   // commands received
+    std::size_t octets = 0;     // message data of the delivered messages
     bool quit = false;          // the provider said QUIT
 };
 
@@ -56,6 +57,11 @@ class Server {
     // either way. A provider that goes away before its first command is not
     // an error (Exim's "bare QUIT"): commands stays 0.
     asio::awaitable<Result<SessionReport>> run();
+    // The counts so far, also after run() returned an error.
+    const SessionReport& progress() const { return report_; }
+    // The message arriving now: octets so far, and its SIZE= (0 if not given).
+    std::size_t message_octets() const { return size_; }
+    std::size_t message_declared_size() const { return mail_.size.value_or(0); }
 
   private:
     enum class State {
@@ -122,6 +128,9 @@ class Server {
     asio::awaitable<Status> flush();
     asio::awaitable<Status> error_reply(int code, std::string_view enhanced, std::string_view text);
     asio::awaitable<Status> hang_up(std::string_view enhanced, const std::string& text, Errc why);
+    // The run is stopping (Stream::stop_reading): drop an incomplete message,
+    // answer 421 4.3.2 after the replies due, and end with Errc::stopped.
+    asio::awaitable<Status> stop_session();
 
     net::Reader& reader_;
     mail::Sink& sink_;

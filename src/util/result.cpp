@@ -38,6 +38,8 @@ class Category final : public std::error_category {
                 return "local storage failure";
             case Errc::software:
                 return "internal error";
+            case Errc::stopped:
+                return "stopped";
         }
         return "unknown error";
     }

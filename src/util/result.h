@@ -30,6 +30,7 @@ enum class Errc {
     line_too_long,     // a line exceeded its bound
     storage,           // local delivery failed (disk, permissions)
     software,          // a bug
+    stopped,           // the run was asked to stop (SIGTERM, SIGINT)
 };
 
 const std::error_category& odmr_category() noexcept;

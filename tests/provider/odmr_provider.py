@@ -85,6 +85,9 @@ class ProviderConfig:
     atrn_reply: int | None = None  # force this reply to an authenticated ATRN
     one_per_session: bool = False  # Exim over TLS: one message, then QUIT
     bare_quit_after_turn: bool = False  # Exim: 250, raw "QUIT", close unread
+    # Exim over TLS right after a delivery (its delivery process still holds the
+    # spool lock): the next N ATRNs get 250 and a bare QUIT although mail is queued.
+    empty_turns_after_delivery: int = 0
     pipelining: bool = False  # Exim over TLS: MAIL+RCPT+DATA in one write, QUIT after the dot
     chunking: bool = False  # BDAT instead of DATA (pipelining: the chunks in the same write)
     chunk_size: int = 0  # octets per BDAT chunk; 0: the whole body in one (Exim)
@@ -337,8 +340,9 @@ class _Conversation:
     """Runs one customer connection: ODMR commands, then the reversed SMTP session."""
 
     def __init__(self, config: ProviderConfig, queue: Queue, context, wire: Wire,
-                 session: Session):
+                 session: Session, hold: _Hold | None = None):
         self.config, self.queue, self.context = config, queue, context
+        self.hold = hold or _Hold()
         self.wire, self.session = wire, session
         self.helo = ""
         self.user = ""
@@ -573,11 +577,20 @@ class _Conversation:
     # -- after the turn: the provider is the SMTP client
 
     def _turn(self, domains) -> None:
-        if self.config.bare_quit_after_turn:
+        held = self.hold.take()
+        if self.config.bare_quit_after_turn or held:
             # Exim writes this in clear text even inside TLS, then closes unread.
             self.wire.write_raw(b"QUIT\r\n")
-            self.session.log("S", "QUIT   [bare, beneath any TLS; connection closed]")
+            self.session.log("S", "QUIT   [bare, beneath any TLS; connection closed]"
+                             + ("   [mail held after the last delivery]" if held else ""))
             return
+        try:
+            self._serve_turn(domains)
+        finally:
+            if self.session.delivered and self.config.empty_turns_after_delivery:
+                self.hold.arm(self.config.empty_turns_after_delivery)
+
+    def _serve_turn(self, domains) -> None:
         limit = 1 if self.config.one_per_session else None
         claims = self.queue.claim(domains, self.config.send_foreign_recipients, limit)
         try:
@@ -798,6 +811,26 @@ class _Conversation:
         raise _Dropped("provider cut the connection halfway through the data")
 
 
+class _Hold:
+    """Empty turns still due after a delivery (empty_turns_after_delivery), shared by
+    the sessions of one provider."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._due = 0
+
+    def arm(self, count: int) -> None:
+        with self._lock:
+            self._due = count
+
+    def take(self) -> bool:
+        with self._lock:
+            if self._due <= 0:
+                return False
+            self._due -= 1
+            return True
+
+
 class _Cancelled(Exception):
     """The customer answered a SASL challenge with "*"."""
 
@@ -825,6 +858,7 @@ class Provider:
         self._active: dict[int, Wire] = {}
         self._listener: socket.socket | None = None
         self._wake_r, self._wake_w = socket.socketpair()
+        self._hold = _Hold()
         self._thread: threading.Thread | None = None
         self._stopped = False
         self.queue = Queue(on_change=self._write_state)
@@ -930,7 +964,8 @@ class Provider:
 
     def _serve(self, wire: Wire, session: Session) -> None:
         try:
-            _Conversation(self.config, self.queue, self._context, wire, session).run()
+            _Conversation(self.config, self.queue, self._context, wire, session,
+                          self._hold).run()
         except Exception as error:  # never let one customer kill the provider
             session.error = f"internal error: {type(error).__name__}: {error}"
         finally:
@@ -987,6 +1022,9 @@ def _parse_args(argv):
         help="deliver one message per session, then QUIT (Exim over TLS)")
     add("--bare-quit-after-turn", action="store_true",
         help="after 250 to ATRN write a raw QUIT and close (Exim)")
+    add("--empty-turns-after-delivery", type=int, default=0, metavar="N",
+        help="after a session that delivered, answer the next N ATRNs with 250 and a raw "
+             "QUIT although mail is queued (Exim holding the spool lock)")
     add("--pipelining", action="store_true",
         help="pipeline MAIL/RCPT/DATA and the last QUIT over TLS (Exim)")
     add("--chunking", action="store_true",
@@ -1049,7 +1087,7 @@ def main(argv=None) -> int:
         auth_mechs=_split(args.auth_mechs), auth_mechs_tls=_split(args.auth_mechs_tls),
         atrn_reply=args.atrn_reply, one_per_session=args.one_per_session,
         bare_quit_after_turn=args.bare_quit_after_turn, pipelining=args.pipelining,
-        chunking=args.chunking, chunk_size=args.chunk_size,
+        empty_turns_after_delivery=args.empty_turns_after_delivery, chunking=args.chunking, chunk_size=args.chunk_size,
         bdat_zero_last=args.bdat_zero_last, declare_size=args.declare_size,
         smtputf8=args.smtputf8, dsn_ret=args.dsn_ret or "", dsn_notify=args.dsn_notify or "",
         script=args.script,
