@@ -12,74 +12,16 @@
 #include <vector>
 
 #include "support/asio_harness.h"
+#include "support/recording_sink.h"
 
 using namespace odmr;
 using namespace odmr::smtp;
+using odmr::test::RecordingSink;
 
 namespace {
 
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 const Log quiet(0, nullptr);
-
-// A Sink that keeps everything in memory and fails on request.
-class RecordingSink final : public deliver::Sink {
-  public:
-    bool fail_begin = false;
-    bool fail_write = false;
-    std::optional<Errc> fail_commit;
-    bool per_recipient = false;
-    bool batching = false;  // group commit: commit() stages, sync() makes durable
-    std::optional<Errc> fail_sync;
-
-    std::vector<deliver::Envelope> begun;
-    std::vector<std::string>
-        delivered;  // bodies of committed (and, when batching, synced) messages
-    std::vector<std::string> staged;
-    int aborts = 0;
-    int syncs = 0;
-    int withdrawals = 0;
-
-    asio::awaitable<Status> begin(const deliver::Envelope& envelope) override {
-        if (fail_begin) co_return make_error(Errc::storage, "begin refused by the test");
-        begun.push_back(envelope);
-        current_.clear();
-        co_return Status{};
-    }
-    asio::awaitable<Status> write(std::span<const char> bytes) override {
-        if (fail_write) co_return make_error(Errc::storage, "write refused by the test");
-        current_.append(bytes.data(), bytes.size());
-        co_return Status{};
-    }
-    asio::awaitable<Status> commit() override {
-        if (fail_commit) co_return make_error(*fail_commit, "commit refused by the test");
-        (batching ? staged : delivered).push_back(std::move(current_));
-        current_.clear();
-        co_return Status{};
-    }
-    void abort() override {
-        ++aborts;
-        current_.clear();
-    }
-    bool per_recipient_outcomes() const override { return per_recipient; }
-    bool batches() const override { return batching; }
-    asio::awaitable<Status> sync() override {
-        ++syncs;
-        if (fail_sync) {
-            staged.clear();
-            co_return make_error(*fail_sync, "sync refused by the test");
-        }
-        for (auto& body : staged) delivered.push_back(std::move(body));
-        staged.clear();
-        co_return Status{};
-    }
-    void withdraw() override {
-        withdrawals += static_cast<int>(staged.size());
-        staged.clear();
-    }
-
-  private:
-    std::string current_;
-};
 
 ServerConfig config() {
     ServerConfig c;
@@ -274,7 +216,7 @@ TEST_CASE("a good transaction gets 354 then 250 and the sink gets the unstuffed 
     CHECK(sink.begun[0].recipients == std::vector<std::string>{"alice@example.org"});
     CHECK(session.has_line_starting("250 2.0.0 OK delivered as " + sink.begun[0].id));
     CHECK(session.report().delivered == 1);
-    CHECK(session.report().rejected == 0);
+    CHECK(session.report().refused == 0);
     CHECK(session.report().commands == 5);
 }
 
@@ -318,7 +260,7 @@ TEST_CASE("a failed commit gets 451 and nothing counts as delivered") {
     CHECK(session.codes() == Codes{220, 250, 250, 250, 354, 451, 221});
     CHECK(session.has_line_starting("451 4.3.0"));
     CHECK(session.report().delivered == 0);
-    CHECK(session.report().rejected == 1);
+    CHECK(session.report().refused == 1);
     CHECK(sink.delivered.empty());
     CHECK(sink.aborts >= 1);
 }
@@ -394,7 +336,7 @@ TEST_CASE("a body over the size limit is refused with 552 and not delivered") {
     CHECK(sink.delivered.empty());
     CHECK(sink.aborts >= 1);
     CHECK(session.report().delivered == 0);
-    CHECK(session.report().rejected == 1);
+    CHECK(session.report().refused == 1);
 }
 
 TEST_CASE("a body exactly at the size limit is accepted") {
@@ -738,7 +680,7 @@ TEST_CASE("a failed group sync answers 451 for every message of the batch, in pl
     auto session = converse(ehlo + one + one + quit, sink, config());
     CHECK(sink.delivered.empty());
     CHECK(session.report().delivered == 0);
-    CHECK(session.report().rejected == 2);
+    CHECK(session.report().refused == 2);
     CHECK(session.codes() == std::vector<int>{220, 250, 250, 250, 451, 250, 250, 451, 221});
 }
 
