@@ -22,7 +22,7 @@ void BodyReceiver::check_line(Transaction& transaction, std::size_t longest) con
 }
 
 asio::awaitable<Status> BodyReceiver::dot_body(Transaction& transaction,
-                                               const SessionDeadline& deadline) {
+                                               const Deadline& deadline) {
     decoder_.reset();
     body_.clear();
     for (;;) {
@@ -61,7 +61,7 @@ asio::awaitable<void> BodyReceiver::pass_body(Transaction& transaction) {
 }
 
 asio::awaitable<Status> BodyReceiver::chunk(std::size_t size, Transaction* transaction,
-                                            const SessionDeadline& deadline) {
+                                            const Deadline& deadline) {
     std::size_t remaining = size;
     while (remaining > 0) {
         if (reader_.buffered().empty()) {
@@ -86,7 +86,7 @@ asio::awaitable<Status> BodyReceiver::chunk(std::size_t size, Transaction* trans
 asio::awaitable<void> BodyReceiver::keep_chunk(Transaction& transaction,
                                                std::span<const char> piece) {
     if (transaction.refused()) co_return;
-    if (transaction.mail.body != BodyType::binary_mime) {
+    if (transaction.mail.body != mail::BodyType::binary_mime) {
         transaction.lines.measure(piece);
         check_line(transaction, transaction.lines.longest_so_far());
         if (transaction.refused()) co_return;

@@ -28,11 +28,11 @@ class BodyReceiver {
     // lost): the message is incomplete and must not be delivered.
 
     // DATA: the body through its terminating "." line.
-    asio::awaitable<Status> dot_body(Transaction& transaction, const SessionDeadline& deadline);
+    asio::awaitable<Status> dot_body(Transaction& transaction, const Deadline& deadline);
     // BDAT: one chunk of `size` octets, into `transaction` (nullptr: read and
     // thrown away, for a refused BDAT).
     asio::awaitable<Status> chunk(std::size_t size, Transaction* transaction,
-                                  const SessionDeadline& deadline);
+                                  const Deadline& deadline);
 
   private:
     asio::awaitable<void> pass_body(Transaction& transaction);

@@ -38,7 +38,7 @@ void Outbox::stage(Committed message) {
     staged_.push_back({std::move(message), output_.size()});
 }
 
-asio::awaitable<Outbox::Settled> Outbox::settle(deliver::Sink& sink) {
+asio::awaitable<Outbox::Settled> Outbox::settle(mail::Sink& sink) {
     Settled settled;
     if (staged_.empty()) co_return settled;
     auto synced = co_await sink.sync();
@@ -65,14 +65,14 @@ asio::awaitable<Outbox::Settled> Outbox::settle(deliver::Sink& sink) {
     co_return settled;
 }
 
-std::size_t Outbox::withdraw(deliver::Sink& sink) {
+std::size_t Outbox::withdraw(mail::Sink& sink) {
     std::size_t count = staged_.size();
     if (count > 0) sink.withdraw();
     staged_.clear();
     return count;
 }
 
-asio::awaitable<Status> Outbox::send(net::Stream& stream, net::Duration timeout) {
+asio::awaitable<Status> Outbox::send(net::Stream& stream, Duration timeout) {
     assert(staged_.empty());
     if (output_.empty()) co_return Status{};
     auto status = co_await stream.write(output_, timeout);

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "deliver/sink.h"
+#include "mail/sink.h"
 #include "net/stream.h"
 #include "smtp/params.h"
 #include "util/log.h"
@@ -36,7 +36,7 @@ class Outbox {
     explicit Outbox(const Log& log) : log_(log) {}
 
     void reply(int code, std::string_view enhanced, std::string_view text);
-    void reply(const Refusal& reply) { this->reply(reply.code, reply.enhanced, reply.text); }
+    void reply(const mail::Reply& reply) { this->reply(reply.code, reply.enhanced, reply.text); }
     void reply_lines(int code, const std::vector<std::string>& lines);
 
     // The message is durable: its 250 is queued now.
@@ -50,13 +50,13 @@ class Outbox {
         std::size_t failed = 0;     // the sync failed: 451, still the provider's
     };
     // Syncs `sink` (when anything is staged), then places each staged reply.
-    asio::awaitable<Settled> settle(deliver::Sink& sink);
+    asio::awaitable<Settled> settle(mail::Sink& sink);
     // Throws the staged messages away (the provider never heard 250 for
     // them, so it still has them); returns how many.
-    std::size_t withdraw(deliver::Sink& sink);
+    std::size_t withdraw(mail::Sink& sink);
 
     // Writes every queued reply. Settle first: a staged reply has no text yet.
-    asio::awaitable<Status> send(net::Stream& stream, net::Duration timeout);
+    asio::awaitable<Status> send(net::Stream& stream, Duration timeout);
 
   private:
     struct Staged {

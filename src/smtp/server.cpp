@@ -4,7 +4,7 @@
 
 namespace odmr::smtp {
 
-Server::Server(net::Reader& reader, deliver::Sink& sink, const ServerConfig& config, const Log& log)
+Server::Server(net::Reader& reader, mail::Sink& sink, const ServerConfig& config, const Log& log)
     : reader_(reader),
       sink_(sink),
       config_(config),
@@ -63,7 +63,7 @@ asio::awaitable<Result<SessionReport>> Server::run() {
 }
 
 asio::awaitable<Result<SessionReport>> Server::serve() {
-    deadline_ = SessionDeadline(config_.session_timeout);
+    deadline_ = Deadline(config_.session_timeout);
     outbox_.reply(220, "", config_.hostname + " ESMTP odmr-fetch ready");
     while (state_ != State::done) {
         if (!reader_.has_line()) {

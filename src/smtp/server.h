@@ -16,7 +16,7 @@
 #include <asio/awaitable.hpp>
 #include <string>
 
-#include "deliver/sink.h"
+#include "mail/sink.h"
 #include "net/reader.h"
 #include "smtp/body_receiver.h"
 #include "smtp/command.h"
@@ -39,7 +39,7 @@ struct SessionReport {
 
 class Server {
   public:
-    Server(net::Reader& reader, deliver::Sink& sink, const ServerConfig& config, const Log& log);
+    Server(net::Reader& reader, mail::Sink& sink, const ServerConfig& config, const Log& log);
 
     // Runs the session to its end. An error means a message was cut off or
     // the provider misbehaved past our limits; acknowledged messages are safe
@@ -80,8 +80,8 @@ class Server {
     asio::awaitable<Status> refuse_chunk(std::size_t size);
     asio::awaitable<void> finish_message();
     asio::awaitable<Status> data_cut_off(const Error& error);
-    Refusal delivery_failure(const Error& error, std::string_view generic) const;
-    void refuse_message(const Refusal& reply, bool failed);
+    mail::Reply delivery_failure(const Error& error, std::string_view generic) const;
+    void refuse_message(const mail::Reply& reply, bool failed);
     void acknowledge(const Committed& message);
 
     // Syncs the sink for the staged messages (group commit), then writes
@@ -91,10 +91,10 @@ class Server {
     asio::awaitable<Status> hang_up(std::string_view enhanced, const std::string& text, Errc why);
 
     net::Reader& reader_;
-    deliver::Sink& sink_;
+    mail::Sink& sink_;
     const ServerConfig& config_;
     const Log& log_;
-    SessionDeadline deadline_;
+    Deadline deadline_;
     Outbox outbox_;
     BodyReceiver receiver_;
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <optional>
 
+#include "mail/address.h"
 #include "smtp/params.h"
 #include "smtp/server.h"
 #include "smtp/trace_header.h"
@@ -24,26 +25,15 @@ std::string random_id() {
 }
 
 // RFC 6531: a non-ASCII address needs SMTPUTF8, and is then well-formed UTF-8.
-std::optional<Refusal> check_charset(std::string_view address, bool smtputf8) {
+std::optional<mail::Reply> check_charset(std::string_view address, bool smtputf8) {
     if (is_ascii(address) || (smtputf8 && is_utf8(address))) return std::nullopt;
-    return Refusal{553, "5.6.7",
-                   smtputf8 ? "Malformed UTF-8 in address" : "Non-ASCII address requires SMTPUTF8"};
-}
-
-deliver::BodyType body_type(BodyType body) {
-    switch (body) {
-        case BodyType::binary_mime:
-            return deliver::BodyType::binary_mime;
-        case BodyType::eight_bit_mime:
-            return deliver::BodyType::eight_bit_mime;
-        case BodyType::seven_bit:
-            break;
-    }
-    return deliver::BodyType::seven_bit;
+    return mail::Reply{
+        553, "5.6.7",
+        smtputf8 ? "Malformed UTF-8 in address" : "Non-ASCII address requires SMTPUTF8"};
 }
 
 bool in_domains(std::string_view address, const std::vector<std::string>& domains) {
-    auto domain = domain_of(address);
+    auto domain = mail::domain_of(address);
     return std::any_of(domains.begin(), domains.end(),
                        [&](const std::string& d) { return text::iequals(d, domain); });
 }
@@ -86,7 +76,7 @@ asio::awaitable<Status> Server::on_mail(std::string_view argument) {
     if (!esmtp_ && !parsed->params.empty())
         co_return co_await error_reply(555, "5.5.4", "Parameters need EHLO");
     auto checked = check_mail_params(parsed->params);
-    if (auto* refusal = std::get_if<Refusal>(&checked))
+    if (auto* refusal = std::get_if<mail::Reply>(&checked))
         co_return co_await error_reply(refusal->code, refusal->enhanced, refusal->text);
     auto& params = std::get<MailParams>(checked);
     if (params.size && *params.size > config_.max_message_size) {
@@ -103,7 +93,7 @@ asio::awaitable<Status> Server::on_mail(std::string_view argument) {
     envelope.sender = std::move(parsed->address);
     envelope.id = random_id();
     envelope.smtputf8 = params.smtputf8;
-    envelope.body = body_type(params.body);
+    envelope.body = params.body;
     transaction_.mail = params;
     enter(State::mail);
     outbox_.reply(250, "2.1.0", "Sender OK");
@@ -116,7 +106,7 @@ asio::awaitable<Status> Server::on_rcpt(std::string_view argument) {
     auto parsed = parse_path_argument(argument, "TO:", false);
     if (!parsed) co_return co_await error_reply(501, "5.5.4", "Syntax: RCPT TO:<address>");
     auto checked = check_rcpt_params(parsed->params);
-    if (auto* refusal = std::get_if<Refusal>(&checked))
+    if (auto* refusal = std::get_if<mail::Reply>(&checked))
         co_return co_await error_reply(refusal->code, refusal->enhanced, refusal->text);
     if (auto refusal = check_charset(parsed->address, transaction_.mail.smtputf8)) {
         outbox_.reply(*refusal);

@@ -19,7 +19,7 @@ asio::awaitable<Status> Server::on_data(std::string_view argument) {
     if (state_ == State::mail) co_return co_await error_reply(554, "5.5.1", "No valid recipients");
     if (state_ != State::rcpt)
         co_return co_await error_reply(503, "5.5.1", "Need RCPT before DATA");
-    if (transaction_.mail.body == BodyType::binary_mime)
+    if (transaction_.mail.body == mail::BodyType::binary_mime)
         co_return co_await error_reply(503, "5.5.1", "BODY=BINARYMIME requires BDAT");
     if (auto started = co_await start_message(); !started) {
         refuse_message(
@@ -130,7 +130,7 @@ asio::awaitable<Status> Server::start_message() {
 asio::awaitable<void> Server::finish_message() {
     const auto& envelope = transaction_.envelope;
     if (transaction_.refusal) {
-        const Refusal& refusal = *transaction_.refusal;
+        const mail::Reply& refusal = *transaction_.refusal;
         log_.error("message " + envelope.id + " refused: " + refusal.text);
         refuse_message(refusal, refusal.code / 100 == 4);  // 451: the sink failed; 552: our limits
         reset_transaction();
@@ -161,9 +161,9 @@ void Server::acknowledge(const Committed& message) {
 
 // The sink's failure as our reply: the local peer's own words when it has
 // them and they agree with the error's permanence, else a generic reply.
-Refusal Server::delivery_failure(const Error& error, std::string_view generic) const {
+mail::Reply Server::delivery_failure(const Error& error, std::string_view generic) const {
     bool permanent = error.is(Errc::permanent);
-    const deliver::PeerReply* peer = sink_.failure_reply();
+    const mail::Reply* peer = sink_.failure_reply();
     if (peer != nullptr && peer->code / 100 == (permanent ? 5 : 4))
         return {peer->code, peer->enhanced, peer->text};
     if (permanent) return {554, "5.3.0", "Local delivery failed permanently"};
@@ -173,7 +173,7 @@ Refusal Server::delivery_failure(const Error& error, std::string_view generic) c
 // A message refused after its data stays the provider's (4xx: it retries;
 // 5xx: it bounces). `failed`: because the local delivery failed, which the
 // user must hear about (exit 75); a refusal by our own limits is only logged.
-void Server::refuse_message(const Refusal& reply, bool failed) {
+void Server::refuse_message(const mail::Reply& reply, bool failed) {
     ++report_.refused;
     if (failed) ++report_.failed;
     outbox_.reply(reply);

@@ -10,7 +10,7 @@
 #include <span>
 #include <utility>
 
-#include "deliver/sink.h"
+#include "mail/sink.h"
 #include "smtp/line_meter.h"
 #include "smtp/params.h"
 
@@ -20,7 +20,7 @@ namespace odmr::smtp {
 class OpenMessage {
   public:
     OpenMessage() = default;
-    explicit OpenMessage(deliver::Sink& sink) : sink_(&sink) {}
+    explicit OpenMessage(mail::Sink& sink) : sink_(&sink) {}
     OpenMessage(OpenMessage&& other) noexcept : sink_(std::exchange(other.sink_, nullptr)) {}
     OpenMessage& operator=(OpenMessage&& other) noexcept;
     ~OpenMessage() { abort(); }
@@ -34,20 +34,20 @@ class OpenMessage {
     void abort();
 
   private:
-    deliver::Sink* sink_ = nullptr;
+    mail::Sink* sink_ = nullptr;
 };
 
 struct Transaction {
-    deliver::Envelope envelope;
+    mail::Envelope envelope;
     MailParams mail;
-    OpenMessage message;             // once the sink has begun the message
-    std::size_t size = 0;            // octets of message data so far
-    LineMeter lines;                 // BDAT: line lengths across chunks
-    std::optional<Refusal> refusal;  // the first reason to refuse the message
+    OpenMessage message;                 // once the sink has begun the message
+    std::size_t size = 0;                // octets of message data so far
+    LineMeter lines;                     // BDAT: line lengths across chunks
+    std::optional<mail::Reply> refusal;  // the first reason to refuse the message
 
     // Refuses the message with `reply` once its data has been read; the rest
     // of the data goes nowhere. The first reason wins.
-    void refuse(Refusal reply) {
+    void refuse(mail::Reply reply) {
         if (!refusal) refusal = std::move(reply);
     }
     bool refused() const { return refusal.has_value(); }

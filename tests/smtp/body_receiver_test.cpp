@@ -70,7 +70,7 @@ std::string written(RecordingSink& sink, Transaction& transaction) {
 TEST_CASE("DATA: the body is unstuffed, and what follows it is left for the commands") {
     RecordingSink sink;
     Transaction transaction;
-    SessionDeadline deadline(std::chrono::seconds(10));
+    Deadline deadline(std::chrono::seconds(10));
     auto got = receive("a\r\n..b\r\n.\r\nQUIT\r\n", sink, transaction, limits(1000, 100),
                        [&](BodyReceiver& r) { return r.dot_body(transaction, deadline); });
     REQUIRE(got.status->ok());
@@ -83,7 +83,7 @@ TEST_CASE("DATA: the body is unstuffed, and what follows it is left for the comm
 TEST_CASE("DATA: a body larger than one piece reaches the sink whole") {
     RecordingSink sink;
     Transaction transaction;
-    SessionDeadline deadline(std::chrono::seconds(10));
+    Deadline deadline(std::chrono::seconds(10));
     std::string line = std::string(998, 'x') + "\r\n";
     std::string body;
     for (int i = 0; i < 200; ++i) body += line;  // 200 000 octets: several pieces
@@ -96,7 +96,7 @@ TEST_CASE("DATA: a body larger than one piece reaches the sink whole") {
 TEST_CASE("DATA: an over-long line refuses the message but the body is read to its end") {
     RecordingSink sink;
     Transaction transaction;
-    SessionDeadline deadline(std::chrono::seconds(10));
+    Deadline deadline(std::chrono::seconds(10));
     auto got =
         receive(std::string(11, 'x') + "\r\n.\r\nNOOP\r\n", sink, transaction, limits(1000, 10),
                 [&](BodyReceiver& r) { return r.dot_body(transaction, deadline); });
@@ -110,7 +110,7 @@ TEST_CASE("DATA: an over-long line refuses the message but the body is read to i
 TEST_CASE("DATA cut off before its end is an error") {
     RecordingSink sink;
     Transaction transaction;
-    SessionDeadline deadline(std::chrono::seconds(10));
+    Deadline deadline(std::chrono::seconds(10));
     auto got = receive("partial\r\n", sink, transaction, limits(1000, 100),
                        [&](BodyReceiver& r) { return r.dot_body(transaction, deadline); });
     REQUIRE_FALSE(got.status->ok());
@@ -120,7 +120,7 @@ TEST_CASE("DATA cut off before its end is an error") {
 TEST_CASE("BDAT: a line is measured across chunks") {
     RecordingSink sink;
     Transaction transaction;
-    SessionDeadline deadline(std::chrono::seconds(10));
+    Deadline deadline(std::chrono::seconds(10));
     auto got = receive("abcdefgh\r\n", sink, transaction, limits(1000, 6),
                        [&](BodyReceiver& r) -> asio::awaitable<Status> {
                            if (auto s = co_await r.chunk(4, &transaction, deadline); !s)
@@ -136,8 +136,8 @@ TEST_CASE("BDAT: a line is measured across chunks") {
 TEST_CASE("BDAT: BINARYMIME data has no lines to measure, and is kept as sent") {
     RecordingSink sink;
     Transaction transaction;
-    transaction.mail.body = BodyType::binary_mime;
-    SessionDeadline deadline(std::chrono::seconds(10));
+    transaction.mail.body = mail::BodyType::binary_mime;
+    Deadline deadline(std::chrono::seconds(10));
     std::string data = std::string(50, '\0') + "\r\n.\r\n";
     auto got =
         receive(data + "QUIT\r\n", sink, transaction, limits(1000, 10),
@@ -151,7 +151,7 @@ TEST_CASE("BDAT: BINARYMIME data has no lines to measure, and is kept as sent") 
 TEST_CASE("BDAT: over the size limit the rest of the chunk is read and thrown away") {
     RecordingSink sink;
     Transaction transaction;
-    SessionDeadline deadline(std::chrono::seconds(10));
+    Deadline deadline(std::chrono::seconds(10));
     auto got = receive(std::string(20, 'x') + "NOOP\r\n", sink, transaction, limits(10, 100),
                        [&](BodyReceiver& r) { return r.chunk(20, &transaction, deadline); });
     REQUIRE(got.status->ok());
@@ -163,7 +163,7 @@ TEST_CASE("BDAT: over the size limit the rest of the chunk is read and thrown aw
 TEST_CASE("BDAT: a refused chunk (no transaction) is read and thrown away") {
     RecordingSink sink;
     Transaction transaction;
-    SessionDeadline deadline(std::chrono::seconds(10));
+    Deadline deadline(std::chrono::seconds(10));
     auto got = receive("QUIT\r\nNOOP\r\n", sink, transaction, limits(1000, 100),
                        [&](BodyReceiver& r) { return r.chunk(6, nullptr, deadline); });
     REQUIRE(got.status->ok());

@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "deliver/sink.h"
+#include "mail/sink.h"
 #include "util/result.h"
 
 namespace odmr::test {
 
-class RecordingSink final : public deliver::Sink {
+class RecordingSink final : public mail::Sink {
   public:
     bool fail_begin = false;
     bool fail_write = false;
@@ -21,7 +21,7 @@ class RecordingSink final : public deliver::Sink {
     bool batching = false;  // group commit: commit() stages, sync() makes durable
     std::optional<Errc> fail_sync;
 
-    std::vector<deliver::Envelope> begun;
+    std::vector<mail::Envelope> begun;
     std::vector<std::string>
         delivered;  // bodies of committed (and, when batching, synced) messages
     std::vector<std::string> staged;
@@ -29,7 +29,7 @@ class RecordingSink final : public deliver::Sink {
     int syncs = 0;
     int withdrawals = 0;
 
-    asio::awaitable<Status> begin(const deliver::Envelope& envelope) override {
+    asio::awaitable<Status> begin(const mail::Envelope& envelope) override {
         if (fail_begin) co_return make_error(Errc::storage, "begin refused by the test");
         begun.push_back(envelope);
         current_.clear();
