@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <memory>
+
 #include <string>
 #include <vector>
 
@@ -268,4 +271,20 @@ TEST_CASE("QUIT in the middle of a transaction aborts nothing that was begun") {
     CHECK(session.report().quit);
     CHECK(sink.begun.empty());
     CHECK(sink.aborts == 0);
+}
+
+TEST_CASE("at -vv every change of the session's state is logged") {
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::tmpfile(), &std::fclose);
+    odmr::Log verbose(3, file.get());
+    RecordingSink sink;
+    (void)converse(ehlo + mail + rcpt + "DATA\r\nx\r\n.\r\n" + quit, sink, config(),
+                   Then::half_close, verbose);
+    std::string log(65536, '\0');
+    std::rewind(file.get());
+    log.resize(std::fread(log.data(), 1, log.size(), file.get()));
+    for (const char* step :
+         {"greeted -> ready", "ready -> mail", "mail -> rcpt", "rcpt -> ready", "ready -> done"}) {
+        CAPTURE(step);
+        CHECK(log.find(std::string("reversed session: ") + step) != std::string::npos);
+    }
 }

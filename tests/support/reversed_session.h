@@ -75,9 +75,9 @@ struct Session {
 };
 
 inline asio::awaitable<Result<SessionReport>> serve(net::Stream& stream, odmr::mail::Sink& sink,
-                                                    const ServerConfig& config) {
+                                                    const ServerConfig& config, const Log& log) {
     net::Reader reader(stream);
-    Server server(reader, sink, config, quiet);
+    Server server(reader, sink, config, log);
     auto result = co_await server.run();
     stream.close();
     co_return result;
@@ -98,13 +98,13 @@ inline asio::awaitable<void> provide(asio::ip::tcp::socket& socket, std::string 
 }
 
 inline Session converse(std::string input, RecordingSink& sink, const ServerConfig& config,
-                        Then then = Then::half_close) {
+                        Then then = Then::half_close, const Log& log = quiet) {
     asio::io_context io;
     auto [client, server_socket] = test::loopback_pair(io);
     asio::ssl::context tls(asio::ssl::context::tls_server);  // never used: plain text
     net::Stream stream(std::move(server_socket), tls);
     Session session;
-    test::spawn(io, serve(stream, sink, config), session.result);
+    test::spawn(io, serve(stream, sink, config, log), session.result);
     test::spawn(io, provide(client, std::move(input), then, session.received));
     test::run_all(io);
     REQUIRE(session.result.has_value());
