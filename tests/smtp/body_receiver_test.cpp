@@ -2,7 +2,6 @@
 
 #include <doctest/doctest.h>
 
-#include <asio/ssl/context.hpp>
 #include <asio/write.hpp>
 #include <functional>
 #include <optional>
@@ -41,8 +40,7 @@ Received receive(const std::string& input, RecordingSink& sink, Transaction& tra
     auto [peer, socket] = test::loopback_pair(io);
     asio::write(peer, asio::buffer(input));
     peer.shutdown(asio::ip::tcp::socket::shutdown_send);
-    asio::ssl::context tls(asio::ssl::context::tls_server);  // never used: plain text
-    net::Stream stream(std::move(socket), tls);
+    net::Stream stream(std::move(socket));
     net::Reader reader(stream);
     BodyReceiver receiver(reader, config, quiet);
     Received out;

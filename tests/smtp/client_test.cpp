@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 
 #include <array>
-#include <asio/ssl/context.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <cstdio>
@@ -37,8 +36,7 @@ Conversation converse(const std::string& server_says,
     auto [peer, socket] = test::loopback_pair(io);
     asio::write(peer, asio::buffer(server_says));
     peer.shutdown(asio::ip::tcp::socket::shutdown_send);     // and then nothing more
-    asio::ssl::context tls(asio::ssl::context::tls_client);  // never used: plain text
-    net::Stream stream(std::move(socket), tls);
+    net::Stream stream(std::move(socket));
     net::Reader reader(stream);
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::tmpfile(), &std::fclose);
     Log log(3, file.get());

@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 
 #include <array>
-#include <asio/ssl/context.hpp>
 #include <functional>
 #include <string>
 
@@ -24,8 +23,7 @@ std::string sent(RecordingSink& sink, const std::function<void(Outbox&)>& fill,
                  Outbox::Settled* settled = nullptr) {
     asio::io_context io;
     auto [client, server_socket] = test::loopback_pair(io);
-    asio::ssl::context tls(asio::ssl::context::tls_server);  // never used: plain text
-    net::Stream stream(std::move(server_socket), tls);
+    net::Stream stream(std::move(server_socket));
     Outbox outbox(quiet);
     fill(outbox);
     auto run = [&]() -> asio::awaitable<Status> {

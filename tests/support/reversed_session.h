@@ -6,7 +6,6 @@
 
 #include <array>
 #include <asio/experimental/as_tuple.hpp>
-#include <asio/ssl/context.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <optional>
@@ -101,8 +100,7 @@ inline Session converse(std::string input, RecordingSink& sink, const ServerConf
                         Then then = Then::half_close, const Log& log = quiet) {
     asio::io_context io;
     auto [client, server_socket] = test::loopback_pair(io);
-    asio::ssl::context tls(asio::ssl::context::tls_server);  // never used: plain text
-    net::Stream stream(std::move(server_socket), tls);
+    net::Stream stream(std::move(server_socket));
     Session session;
     test::spawn(io, serve(stream, sink, config, log), session.result);
     test::spawn(io, provide(client, std::move(input), then, session.received));
