@@ -21,8 +21,7 @@ void BodyReceiver::check_line(Transaction& transaction, std::size_t longest) con
              "Message line longer than " + std::to_string(config_.max_body_line) + " octets"});
 }
 
-asio::awaitable<Status> BodyReceiver::dot_body(Transaction& transaction,
-                                               const Deadline& deadline) {
+asio::awaitable<Status> BodyReceiver::dot_body(Transaction& transaction, const Deadline& deadline) {
     decoder_.reset();
     body_.clear();
     for (;;) {

@@ -35,7 +35,7 @@ Conversation converse(const std::string& server_says,
     asio::io_context io;
     auto [peer, socket] = test::loopback_pair(io);
     asio::write(peer, asio::buffer(server_says));
-    peer.shutdown(asio::ip::tcp::socket::shutdown_send);     // and then nothing more
+    peer.shutdown(asio::ip::tcp::socket::shutdown_send);  // and then nothing more
     net::Stream stream(std::move(socket));
     net::Reader reader(stream);
     std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::tmpfile(), &std::fclose);
