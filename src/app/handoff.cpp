@@ -172,7 +172,7 @@ asio::awaitable<Result<smtp::SessionReport>> hand_off(net::Reader& provider,
     smtp::SessionReport report;
     report.commands = observer.commands();
     report.delivered = observer.delivered();
-    report.rejected = observer.refused();
+    report.refused = observer.refused();
     report.failed = observer.refused();  // the local MTA said no: worth a look either way
     if (observer.lost() && report.delivered == 0 && report.commands > 1) report.delivered = 1;
     log.info("handoff finished: the local server accepted " + std::to_string(observer.delivered()) +

@@ -1,17 +1,11 @@
 #include "smtp/dot_decoder.h"
 
-#include <algorithm>
 #include <cstring>
 
 namespace odmr::smtp {
 
 void DotDecoder::reset() {
     *this = DotDecoder();
-}
-
-void DotDecoder::end_line(std::size_t length) {
-    longest_ = std::max(longest_, length);
-    line_ = 0;
 }
 
 DotDecoder::Step DotDecoder::decode(std::span<const char> in, std::string& out) {
@@ -33,25 +27,21 @@ DotDecoder::Step DotDecoder::decode(std::span<const char> in, std::string& out) 
                     ++i;
                 } else if (in[i] == '\n') {
                     out += '.';  // "." ended by a bare LF is not the end: keep the line as sent
-                    previous_cr_ = false;
-                    line_ = 1;
+                    lines_.append(".", 1);
                     state_ = State::mid_line;
                 } else {
-                    line_ = 0;  // a stuffed dot: dropped
-                    previous_cr_ = false;
-                    state_ = State::mid_line;
+                    state_ = State::mid_line;  // a stuffed dot: dropped
                 }
                 break;
             case State::dot_cr:
                 if (in[i] == '\n') {
                     state_ = State::line_start;
-                    previous_cr_ = false;
-                    end_line(1);
+                    lines_.append(".\r", 2);
+                    lines_.end_line();
                     return {i + 1, true};
                 }
                 out += '\r';  // ".\r" then more: a stuffed dot followed by a bare CR
-                previous_cr_ = true;
-                line_ = 1;
+                lines_.append("\r", 1);
                 state_ = State::mid_line;
                 break;
             case State::mid_line: {
@@ -59,24 +49,21 @@ DotDecoder::Step DotDecoder::decode(std::span<const char> in, std::string& out) 
                 const void* found = std::memchr(start, '\n', n - i);
                 if (found == nullptr) {
                     out.append(start, n - i);
-                    line_ += n - i;
-                    previous_cr_ = in[n - 1] == '\r';
+                    lines_.append(start, n - i);
                     i = n;
                     break;
                 }
                 std::size_t run = static_cast<std::size_t>(static_cast<const char*>(found) - start);
                 out.append(start, run);
-                bool crlf = run > 0 ? start[run - 1] == '\r' : previous_cr_;
-                std::size_t length = line_ + run - (crlf ? 1 : 0);
-                if (crlf) {
+                lines_.append(start, run);
+                if (lines_.ends_in_cr()) {
                     out += '\n';
                     state_ = State::line_start;
                 } else {
                     out += "\r\n";  // bare LF: normalised, and no dot handling after it
                     ++bare_lf_;
                 }
-                end_line(length);
-                previous_cr_ = false;
+                lines_.end_line();
                 i += run + 1;
                 break;
             }

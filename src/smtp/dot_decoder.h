@@ -12,6 +12,8 @@
 #include <span>
 #include <string>
 
+#include "smtp/line_meter.h"
+
 namespace odmr::smtp {
 
 class DotDecoder {
@@ -26,17 +28,13 @@ class DotDecoder {
     void reset();
 
     // The longest line seen so far, in octets without its line end.
-    std::size_t longest_line() const { return longest_; }
+    std::size_t longest_line() const { return lines_.longest(); }
     std::size_t bare_newlines() const { return bare_lf_; }
 
   private:
-    void end_line(std::size_t length);
-
     enum class State { line_start, dot, dot_cr, mid_line };
     State state_ = State::line_start;
-    bool previous_cr_ = false;  // the last byte appended was CR
-    std::size_t line_ = 0;      // octets of the current line so far
-    std::size_t longest_ = 0;
+    LineMeter lines_;
     std::size_t bare_lf_ = 0;
 };
 

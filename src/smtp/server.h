@@ -1,48 +1,38 @@
 // The reversed-role SMTP server (RFC 2645 §5): after ATRN's 250 the provider
 // becomes the client on the same connection and we receive its queued mail.
 // An explicit state machine with a command table (after OpenSMTPD's
-// smtp_session.c); every reply is formatted in one place; a 250 after the
-// body is sent only once the Sink made the message durable.
+// smtp_session.c); a 250 after the body is sent only once the Sink made the
+// message durable.
 //
 // Extensions: PIPELINING, SIZE, 8BITMIME, ENHANCEDSTATUSCODES, CHUNKING and
 // BINARYMIME, SMTPUTF8, DSN. Never STARTTLS (the TLS session, if any, is the
 // provider's already) and never AUTH.
+//
+// The parts: Transaction (one MAIL to its reply), BodyReceiver (DATA and
+// BDAT data into the sink), Outbox (replies and group commit), and
+// trace_header (our Received: field).
 #pragma once
 
 #include <asio/awaitable.hpp>
-#include <chrono>
 #include <string>
-#include <vector>
 
 #include "mail/sink.h"
 #include "net/reader.h"
+#include "smtp/body_receiver.h"
 #include "smtp/command.h"
-#include "smtp/dot_decoder.h"
-#include "smtp/params.h"
+#include "smtp/outbox.h"
+#include "smtp/server_config.h"
+#include "smtp/transaction.h"
 #include "util/log.h"
 #include "util/result.h"
 
 namespace odmr::smtp {
 
-struct ServerConfig {
-    std::string hostname;              // our name in the greeting and trace headers
-    std::vector<std::string> domains;  // recipients must be in one of these
-    std::size_t max_message_size = 200 * 1024 * 1024;
-    std::size_t max_recipients = 1000;    // per transaction
-    std::size_t max_errors = 20;          // erroneous commands before we hang up
-    std::size_t max_commands = 1000000;   // per session
-    std::size_t max_line = 1000;          // command line octets, CRLF excluded
-    std::size_t max_body_line = 1 << 20;  // message line octets, CRLF excluded
-    Duration command_timeout = std::chrono::minutes(5);
-    Duration data_timeout = std::chrono::minutes(5);   // per read of message data
-    Duration session_timeout = std::chrono::hours(3);  // the whole reversed session
-};
-
 // What happened in one reversed session.
 struct SessionReport {
     std::size_t delivered = 0;  // messages acknowledged with 250
-    std::size_t rejected = 0;   // messages refused or failed (still the provider's)
-    std::size_t failed = 0;     // of those, refused or failed by the local delivery
+    std::size_t refused = 0;    // messages answered 4xx/5xx after their data (still the provider's)
+    std::size_t failed = 0;     // of those, refused because the local delivery failed
     std::size_t commands = 0;   // commands received
     std::size_t octets = 0;     // message data of the delivered messages
     bool quit = false;          // the provider said QUIT
@@ -60,8 +50,8 @@ class Server {
     // The counts so far, also after run() returned an error.
     const SessionReport& progress() const { return report_; }
     // The message arriving now: octets so far, and its SIZE= (0 if not given).
-    std::size_t message_octets() const { return size_; }
-    std::size_t message_declared_size() const { return mail_.size.value_or(0); }
+    std::size_t message_octets() const { return transaction_.size; }
+    std::size_t message_declared_size() const { return transaction_.mail.size.value_or(0); }
 
   private:
     enum class State {
@@ -72,12 +62,11 @@ class Server {
         chunks,   // BDAT chunks of the message are arriving
         done,     // QUIT, or we hung up
     };
-    using Handler = asio::awaitable<Status> (Server::*)(std::string_view argument);
-    struct Entry {
-        Verb verb;
-        Handler handler;
-    };
+    static const char* name(State state);
+    void enter(State next);  // the only place the state changes
+    void reset_transaction();
 
+    asio::awaitable<Result<SessionReport>> serve();
     asio::awaitable<Status> dispatch(const Command& command);
     asio::awaitable<Status> on_helo(std::string_view argument);
     asio::awaitable<Status> on_ehlo(std::string_view argument);
@@ -92,40 +81,18 @@ class Server {
     asio::awaitable<Status> on_help(std::string_view argument);
     asio::awaitable<Status> on_not_offered(std::string_view argument);
 
-    // Message data: DATA's dot-terminated body, or BDAT's counted chunks.
-    asio::awaitable<Status> receive_dot_body();
-    asio::awaitable<Status> receive_chunk(std::size_t size, bool keep);
+    // A message: begun at its data, finished (committed or refused) after it.
     asio::awaitable<Status> start_message();
-    asio::awaitable<Status> pass_body(bool final);
+    asio::awaitable<Status> refuse_chunk(std::size_t size);
     asio::awaitable<void> finish_message();
+    asio::awaitable<Status> data_cut_off(const Error& error);
+    mail::Reply delivery_failure(const Error& error, std::string_view generic) const;
+    void refuse_message(const mail::Reply& reply, bool failed);
+    void acknowledge(const Committed& message);
 
-    // A message committed to a batching sink, awaiting its sync (group commit).
-    struct Staged {
-        std::string id;
-        std::string sender;
-        std::size_t recipients = 0;
-        std::size_t size = 0;
-        std::size_t offset = 0;  // where its reply belongs in output_
-    };
-    asio::awaitable<Result<SessionReport>> serve();
-    asio::awaitable<void> settle();  // sync the sink, then place each staged message's reply
-    void acknowledge(const Staged& message);
-    void fail_message(int code, std::string_view enhanced, const std::string& why);
-    void count_refusal(bool local);
-    void measure_lines(std::span<const char> data);  // --max-line-length for BDAT
-    void refuse_delivery(const Error& error, std::string_view generic);
-
-    std::string trace_header() const;
-    bool domain_accepted(std::string_view address) const;
-    void reset_transaction();
-    Duration time_left(Duration limit) const;
-
-    // Queues one reply; replies go out together when the provider has no
-    // more pipelined commands waiting (RFC 2920).
-    void reply(int code, std::string_view enhanced, std::string_view text);
-    void reply_lines(int code, const std::vector<std::string>& lines);
-    void refuse(const mail::Reply& refusal) { reply(refusal.code, refusal.enhanced, refusal.text); }
-    asio::awaitable<Status> flush();
+    // Syncs the sink for the staged messages (group commit), then writes
+    // every queued reply.
+    asio::awaitable<Status> sync_and_send();
     asio::awaitable<Status> error_reply(int code, std::string_view enhanced, std::string_view text);
     asio::awaitable<Status> hang_up(std::string_view enhanced, const std::string& text, Errc why);
     // The run is stopping (Stream::stop_reading): drop an incomplete message,
@@ -136,31 +103,16 @@ class Server {
     mail::Sink& sink_;
     const ServerConfig& config_;
     const Log& log_;
-    std::chrono::steady_clock::time_point session_end_;
+    Deadline deadline_;
+    Outbox outbox_;
+    BodyReceiver receiver_;
 
     State state_ = State::greeted;
-    std::string output_;
-    std::size_t unsent_acks_ = 0;  // 250s after message data queued but not yet written
-    std::vector<Staged> staged_;
     std::string client_name_;
     bool esmtp_ = false;
     std::size_t errors_ = 0;
     bool discarding_chunks_ = false;  // a BDAT failed: pipelined chunks after it are not errors
-    std::size_t line_ = 0;            // BDAT: octets of the current line so far
-    std::size_t longest_line_ = 0;    // BDAT: the longest line so far
-    bool bdat_cr_ = false;            // BDAT: the last octet seen was CR
-
-    // The current transaction.
-    mail::Envelope envelope_;
-    MailParams mail_;
-    bool begun_ = false;    // the sink has the message open
-    std::size_t size_ = 0;  // octets of message data so far
-    std::string body_;      // decoded data waiting to go to the sink
-    Status body_status_;    // the first sink or limit failure of this message
-    int fail_code_ = 0;     // the reply for that failure
-    std::string fail_enhanced_;
-    std::string fail_text_;
-    DotDecoder decoder_;
+    Transaction transaction_;
     SessionReport report_;
 };
 

@@ -34,6 +34,8 @@ class Log {
     void warning(std::string_view text) const { emit(0, 4, "warning: ", text); }
     void notice(std::string_view text) const { emit(1, 5, "", text); }
     void info(std::string_view text) const { emit(2, 6, "", text); }
+    // Internal steps worth seeing beside the transcript (-vv).
+    void debug(std::string_view text) const { emit(3, 7, "", text); }
     // A protocol line; `prefix` says who sent it (e.g. "S< ", "C> ").
     void wire(std::string_view prefix, std::string_view line) const { emit(3, 7, prefix, line); }
 

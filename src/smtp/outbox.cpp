@@ -1,0 +1,89 @@
+#include "smtp/outbox.h"
+
+#include <cassert>
+
+namespace odmr::smtp {
+
+void Outbox::reply(int code, std::string_view enhanced, std::string_view text) {
+    std::string line = std::to_string(code);
+    line += ' ';
+    if (!enhanced.empty()) {
+        line += enhanced;
+        line += ' ';
+    }
+    line += text;
+    log_.wire("C> ", line);
+    output_ += line;
+    output_ += "\r\n";
+}
+
+void Outbox::reply_lines(int code, const std::vector<std::string>& lines) {
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        std::string line = std::to_string(code) + (i + 1 < lines.size() ? "-" : " ") + lines[i];
+        log_.wire("C> ", line);
+        output_ += line;
+        output_ += "\r\n";
+    }
+}
+
+void Outbox::acknowledge(const Committed& message) {
+    ++unsent_acks_;
+    log_.info("message " + message.id + " from <" + message.sender + "> delivered (" +
+              std::to_string(message.size) + " octets, " + std::to_string(message.recipients) +
+              " recipient" + (message.recipients == 1 ? "" : "s") + ")");
+    reply(250, "2.0.0", "OK delivered as " + message.id);
+}
+
+void Outbox::stage(Committed message) {
+    staged_.push_back({std::move(message), output_.size()});
+}
+
+asio::awaitable<Outbox::Settled> Outbox::settle(mail::Sink& sink) {
+    Settled settled;
+    if (staged_.empty()) co_return settled;
+    auto synced = co_await sink.sync();
+    if (!synced)
+        log_.error("storing " + std::to_string(staged_.size()) +
+                   " message(s): " + synced.error().message());
+    // Each reply goes where the message's 250 would have been, in order.
+    std::string rest = std::move(output_);
+    output_.clear();
+    std::size_t taken = 0;
+    for (const auto& staged : staged_) {
+        output_.append(rest, taken, staged.offset - taken);
+        taken = staged.offset;
+        if (synced) {
+            acknowledge(staged.message);
+            ++settled.delivered;
+            settled.octets += staged.message.size;
+        } else {
+            reply(451, "4.3.0", "Local delivery failed, try again later");
+            ++settled.failed;
+        }
+    }
+    output_.append(rest, taken);
+    staged_.clear();
+    co_return settled;
+}
+
+std::size_t Outbox::withdraw(mail::Sink& sink) {
+    std::size_t count = staged_.size();
+    if (count > 0) sink.withdraw();
+    staged_.clear();
+    return count;
+}
+
+asio::awaitable<Status> Outbox::send(net::Stream& stream, Duration timeout) {
+    assert(staged_.empty());
+    if (output_.empty()) co_return Status{};
+    auto status = co_await stream.write(output_, timeout);
+    output_.clear();
+    if (!status && unsent_acks_ > 0)
+        log_.warning(std::to_string(unsent_acks_) +
+                     " delivered message(s) may not have been acknowledged to the provider, "
+                     "which may send them again");
+    unsent_acks_ = 0;
+    co_return status;
+}
+
+}  // namespace odmr::smtp

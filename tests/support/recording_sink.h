@@ -1,0 +1,74 @@
+// A Sink that keeps everything in memory and fails on request: the test
+// double for whatever drives a Sink (the reversed session's tests).
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mail/sink.h"
+#include "util/result.h"
+
+namespace odmr::test {
+
+class RecordingSink final : public mail::Sink {
+  public:
+    bool fail_begin = false;
+    bool fail_write = false;
+    std::optional<Errc> fail_commit;
+    bool per_recipient = false;
+    bool batching = false;  // group commit: commit() stages, sync() makes durable
+    std::optional<Errc> fail_sync;
+
+    std::vector<mail::Envelope> begun;
+    std::vector<std::string>
+        delivered;  // bodies of committed (and, when batching, synced) messages
+    std::vector<std::string> staged;
+    int aborts = 0;
+    int syncs = 0;
+    int withdrawals = 0;
+
+    asio::awaitable<Status> begin(const mail::Envelope& envelope) override {
+        if (fail_begin) co_return make_error(Errc::storage, "begin refused by the test");
+        begun.push_back(envelope);
+        current_.clear();
+        co_return Status{};
+    }
+    asio::awaitable<Status> write(std::span<const char> bytes) override {
+        if (fail_write) co_return make_error(Errc::storage, "write refused by the test");
+        current_.append(bytes.data(), bytes.size());
+        co_return Status{};
+    }
+    asio::awaitable<Status> commit() override {
+        if (fail_commit) co_return make_error(*fail_commit, "commit refused by the test");
+        (batching ? staged : delivered).push_back(std::move(current_));
+        current_.clear();
+        co_return Status{};
+    }
+    void abort() override {
+        ++aborts;
+        current_.clear();
+    }
+    bool per_recipient_outcomes() const override { return per_recipient; }
+    bool batches() const override { return batching; }
+    asio::awaitable<Status> sync() override {
+        ++syncs;
+        if (fail_sync) {
+            staged.clear();
+            co_return make_error(*fail_sync, "sync refused by the test");
+        }
+        for (auto& body : staged) delivered.push_back(std::move(body));
+        staged.clear();
+        co_return Status{};
+    }
+    void withdraw() override {
+        withdrawals += static_cast<int>(staged.size());
+        staged.clear();
+    }
+
+  private:
+    std::string current_;
+};
+
+}  // namespace odmr::test
