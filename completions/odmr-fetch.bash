@@ -167,7 +167,7 @@ _odmr_fetch()
             --tls-key --tls-min-version --channel-binding --proxy --serverinfo
             --deliver --helo-name --auth
             --allow-plaintext-auth --max-sessions --connect-timeout --timeout
-            --atrn-timeout --mda-timeout --max-message-size --max-recipients --max-line-length
+            --atrn-timeout --mda-timeout --maildir-existing-only --max-message-size --max-recipients --max-line-length
             --max-commands --max-errors --session-timeout -v --verbose -q --quiet' \
             -- "$cur"))
         return

@@ -33,6 +33,7 @@ struct Account {
     net::TlsPolicy tls_policy;
     net::Duration connect_timeout{};
     net::Duration mda_timeout{};
+    bool maildir_existing_only = false;  // refuse recipients without a Maildir
     unsigned max_sessions = 100;
     std::unique_ptr<Secret> password;  // stable address: the customer config points at it
                                        // (null when only EXTERNAL is used, or --serverinfo)

@@ -11,8 +11,11 @@
 #pragma once
 
 #include <asio/awaitable.hpp>
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/result.h"
@@ -46,6 +49,15 @@ class Sink {
 
     // Body bytes passed to write() are the message as sent (dot-unstuffed),
     // with CRLF line ends, in chunks of any size.
+    // Asked at each RCPT the server would accept (in an ATRN domain, within
+    // its limits): a reply that refuses this one recipient (4xx: later, 5xx:
+    // never) while the others of the message go on, or nothing to accept it.
+    // `declared_size`: MAIL's SIZE=, 0 when not declared.
+    virtual asio::awaitable<std::optional<PeerReply>> check_recipient(
+        std::string_view /*recipient*/, std::uint64_t /*declared_size*/) {
+        co_return std::nullopt;
+    }
+
     virtual asio::awaitable<Status> begin(const Envelope& envelope) = 0;
     virtual asio::awaitable<Status> write(std::span<const char> bytes) = 0;
     // Errc::permanent means "never retry this message"; anything else is

@@ -306,6 +306,11 @@ asio::awaitable<Status> Server::on_rcpt(std::string_view argument) {
             reply(452, "4.5.3", "Too many recipients");
             co_return Status{};
         }
+        if (auto refused =
+                co_await sink_.check_recipient(parsed->address, mail_.size.value_or(0))) {
+            reply(refused->code, refused->enhanced, refused->text);
+            co_return Status{};
+        }
         recipients.push_back(std::move(parsed->address));
     }
     state_ = State::rcpt;

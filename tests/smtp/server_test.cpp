@@ -38,7 +38,15 @@ class RecordingSink final : public deliver::Sink {
     int aborts = 0;
     int syncs = 0;
     int withdrawals = 0;
+    std::string refused_recipient;         // check_recipient() refuses it with 553 5.1.3
+    std::uint64_t declared_size_seen = 0;  // check_recipient()'s last declared size
 
+    asio::awaitable<std::optional<deliver::PeerReply>> check_recipient(
+        std::string_view recipient, std::uint64_t declared_size) override {
+        declared_size_seen = declared_size;
+        if (recipient != refused_recipient) co_return std::nullopt;
+        co_return deliver::PeerReply{553, "5.1.3", "Refused by the test sink"};
+    }
     asio::awaitable<Status> begin(const deliver::Envelope& envelope) override {
         if (fail_begin) co_return make_error(Errc::storage, "begin refused by the test");
         begun.push_back(envelope);
@@ -751,4 +759,18 @@ TEST_CASE("messages staged but never acknowledged are withdrawn when the connect
     CHECK(sink.delivered.empty());
     CHECK(sink.withdrawals == 1);
     CHECK_FALSE(session.has_line_starting("250 2.0.0 OK delivered"));
+}
+
+TEST_CASE("the sink can refuse one recipient at RCPT; the others are delivered") {
+    RecordingSink sink;
+    sink.refused_recipient = "bob@example.org";
+    auto session = converse(ehlo + "MAIL FROM:<sender@origin.test> SIZE=321\r\n" +
+                                "RCPT TO:<bob@example.org>\r\n" + rcpt + "DATA\r\n" +
+                                "Subject: hi\r\n\r\nbody\r\n.\r\n" + quit,
+                            sink, config());
+    CHECK(session.codes() == Codes{220, 250, 250, 553, 250, 354, 250, 221});
+    CHECK(session.has_line_starting("553 5.1.3 Refused by the test sink"));
+    CHECK(sink.declared_size_seen == 321);
+    REQUIRE(sink.begun.size() == 1);
+    CHECK(sink.begun[0].recipients == std::vector<std::string>{"alice@example.org"});
 }
