@@ -26,7 +26,8 @@ sys.path.insert(0, str(HERE.parent / "provider"))
 sys.path.insert(0, str(HERE))
 
 from odmr_provider import make_message  # noqa: E402
-from test_delivery import Delivery, maildir_messages  # noqa: E402
+import test_delivery  # noqa: E402  (not its class by name: unittest would run it here)
+from test_delivery import maildir_messages  # noqa: E402
 
 IS_ROOT = os.geteuid() == 0
 
@@ -48,14 +49,15 @@ def user_maildir(path: Path, uid: int, gid: int, subdirs=("tmp", "new", "cur")) 
 
 class MaildirSafety(unittest.TestCase):
     # The harness of test_delivery.py: provider, binary, assertions.
-    setUpClass = Delivery.__dict__["setUpClass"]
-    setUp = Delivery.setUp
-    start_provider = Delivery.start_provider
-    fetch = Delivery.fetch
-    context = Delivery.context
-    assertExit = Delivery.assertExit
-    assertPending = Delivery.assertPending
-    assertStoredOnce = Delivery.assertStoredOnce
+    _harness = test_delivery.Delivery
+    setUpClass = _harness.__dict__["setUpClass"]
+    setUp = _harness.setUp
+    start_provider = _harness.start_provider
+    fetch = _harness.fetch
+    context = _harness.context
+    assertExit = _harness.assertExit
+    assertPending = _harness.assertPending
+    assertStoredOnce = _harness.assertStoredOnce
 
     def user(self):
         if not IS_ROOT:
