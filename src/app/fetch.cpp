@@ -15,10 +15,10 @@
 
 namespace odmr::app {
 
-Result<std::unique_ptr<deliver::Sink>> make_sink(const Account& account, const Log& log) {
+Result<std::unique_ptr<mail::Sink>> make_sink(const Account& account, const Log& log) {
     const DeliverySpec& spec = account.delivery;
     const std::string& hostname = account.server.hostname;
-    std::unique_ptr<deliver::Sink> sink;
+    std::unique_ptr<mail::Sink> sink;
     if (spec.kind == "maildir") {
         sink = std::make_unique<deliver::MaildirSink>(
             spec.target, hostname, log,
@@ -46,7 +46,7 @@ namespace {
 // One connection: negotiate, and if the line turns around, receive.
 // Returns the messages delivered, or nothing when the provider has no mail.
 asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
-    const Account& account, deliver::Sink* sink, asio::ssl::context& tls_context, const Log& log) {
+    const Account& account, mail::Sink* sink, asio::ssl::context& tls_context, const Log& log) {
     auto opened = co_await net::open_stream(account.route, tls_context, account.connect_timeout);
     if (!opened) co_return opened.error();
     log.info("connected to " + net::describe(account.route));
@@ -84,7 +84,7 @@ asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
 
 }  // namespace
 
-asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink* sink,
+asio::awaitable<FetchSummary> fetch(const Account& account, mail::Sink* sink,
                                     asio::ssl::context& tls_context, const Log& log) {
     FetchSummary summary;
     while (summary.sessions < account.max_sessions) {

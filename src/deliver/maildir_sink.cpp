@@ -64,18 +64,18 @@ Status MaildirSink::fail(Error error) {
     return error;
 }
 
-asio::awaitable<std::optional<PeerReply>> MaildirSink::check_recipient(
+asio::awaitable<std::optional<mail::Reply>> MaildirSink::check_recipient(
     std::string_view recipient, std::uint64_t declared_size) {
     co_return vet(expand_path(pattern_, address_fields("", recipient)), declared_size);
 }
 
 // The recipient's Maildir as RCPT sees it; the log names the Maildir (built
 // from escaped components), never the raw address.
-std::optional<PeerReply> MaildirSink::vet(const std::string& path, std::uint64_t size) {
+std::optional<mail::Reply> MaildirSink::vet(const std::string& path, std::uint64_t size) {
     TrustedPath where = split_trusted(pattern_, path);
     if (!name_fits(where, namer_.next().size())) {
         log_.warning("recipient refused: the Maildir name " + path + " is too long");
-        return PeerReply{553, "5.1.3", "Mailbox name too long for the local file system"};
+        return mail::Reply{553, "5.1.3", "Mailbox name too long for the local file system"};
     }
     // Only a link is refused here; other trouble with the Maildir (a file in
     // its place, permissions) fails the message at begin(), all recipients.
@@ -87,17 +87,17 @@ std::optional<PeerReply> MaildirSink::vet(const std::string& path, std::uint64_t
                                   : Status{};
     if (!safe) {
         log_.error("recipient refused for now: " + safe.error().message());
-        return PeerReply{450, "4.2.0", "Mailbox unavailable"};
+        return mail::Reply{450, "4.2.0", "Mailbox unavailable"};
     }
     if (!exists && options_.existing_only) {
         log_.warning("recipient refused: no Maildir " + path + " (--maildir-existing-only)");
-        return PeerReply{550, "5.1.1", "No such mailbox"};
+        return mail::Reply{550, "5.1.1", "No such mailbox"};
     }
     auto room = room_for(walked->dir.get(), size);
     if (!room || !room->enough) {
         log_.warning("recipient refused for now: no room in the file system of " + path + ": " +
                      (room ? room->why : room.error().message()));
-        return PeerReply{452, "4.3.1", "Insufficient system storage"};
+        return mail::Reply{452, "4.3.1", "Insufficient system storage"};
     }
     return std::nullopt;
 }
@@ -141,7 +141,7 @@ Result<UniqueFd> MaildirSink::create_file(Copy& copy) {
     return file;
 }
 
-asio::awaitable<Status> MaildirSink::begin(const Envelope& envelope) {
+asio::awaitable<Status> MaildirSink::begin(const mail::Envelope& envelope) {
     abort();
     sender_ = envelope.sender;
     received_ = lf_only(envelope.received);

@@ -3,7 +3,7 @@
 //
 // A message is written once to tmp/ of the first Maildir while it arrives;
 // at commit() every other Maildir gets its own copy (its own header block,
-// the body copied in the kernel). At sync() (group commit, deliver/sink.h)
+// the body copied in the kernel). At sync() (group commit, mail/sink.h)
 // the files of every message committed since the last sync are made
 // durable together (fsync, or one syncfs per file system), linked into new/,
 // and each new/ is fsynced once. Only then may the server acknowledge them.
@@ -29,7 +29,7 @@
 #include "deliver/line_ends.h"
 #include "deliver/maildir.h"
 #include "deliver/maildir_name.h"
-#include "deliver/sink.h"
+#include "mail/sink.h"
 #include "util/log.h"
 #include "util/unique_fd.h"
 
@@ -39,16 +39,16 @@ struct MaildirOptions {
     bool existing_only = false;  // refuse recipients whose Maildir does not exist (550 5.1.1)
 };
 
-class MaildirSink final : public Sink {
+class MaildirSink final : public mail::Sink {
   public:
     // `pattern` is a path, "~" already expanded, maybe with placeholders.
     MaildirSink(std::string pattern, std::string hostname, const Log& log,
                 MaildirOptions options = {});
     ~MaildirSink() override;
 
-    asio::awaitable<std::optional<PeerReply>> check_recipient(std::string_view recipient,
+    asio::awaitable<std::optional<mail::Reply>> check_recipient(std::string_view recipient,
                                                               std::uint64_t declared_size) override;
-    asio::awaitable<Status> begin(const Envelope& envelope) override;
+    asio::awaitable<Status> begin(const mail::Envelope& envelope) override;
     asio::awaitable<Status> write(std::span<const char> bytes) override;
     asio::awaitable<Status> commit() override;
     void abort() override;
@@ -65,7 +65,7 @@ class MaildirSink final : public Sink {
         bool published = false;  // linked into new/ under the same name
     };
 
-    std::optional<PeerReply> vet(const std::string& path, std::uint64_t size);
+    std::optional<mail::Reply> vet(const std::string& path, std::uint64_t size);
     Result<std::shared_ptr<const OpenMaildir>> prepare(const std::string& path);
     Result<UniqueFd> create_file(Copy& copy);
     void forget_unused();

@@ -13,6 +13,7 @@
 
 using namespace odmr;
 using namespace odmr::deliver;
+using odmr::mail::Envelope;
 using odmr::test::ScratchDir;
 namespace fs = std::filesystem;
 
@@ -43,7 +44,7 @@ std::size_t count(const fs::path& dir) {
         std::distance(fs::directory_iterator(dir, ec), fs::directory_iterator()));
 }
 
-std::optional<PeerReply> check(MaildirSink& sink, const std::string& recipient,
+std::optional<mail::Reply> check(MaildirSink& sink, const std::string& recipient,
                                std::uint64_t size = 0) {
     return test::run(sink.check_recipient(recipient, size));
 }

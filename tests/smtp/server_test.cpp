@@ -13,8 +13,16 @@
 
 #include "support/asio_harness.h"
 
-using namespace odmr;
+// Not `using namespace odmr`: its namespace mail would clash with the
+// MAIL command below.
 using namespace odmr::smtp;
+using odmr::Errc;
+using odmr::Log;
+using odmr::make_error;
+using odmr::Result;
+using odmr::Status;
+namespace net = odmr::net;
+namespace test = odmr::test;
 
 namespace {
 
@@ -22,7 +30,7 @@ constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 const Log quiet(0, nullptr);
 
 // A Sink that keeps everything in memory and fails on request.
-class RecordingSink final : public deliver::Sink {
+class RecordingSink final : public odmr::mail::Sink {
   public:
     bool fail_begin = false;
     bool fail_write = false;
@@ -31,7 +39,7 @@ class RecordingSink final : public deliver::Sink {
     bool batching = false;  // group commit: commit() stages, sync() makes durable
     std::optional<Errc> fail_sync;
 
-    std::vector<deliver::Envelope> begun;
+    std::vector<odmr::mail::Envelope> begun;
     std::vector<std::string>
         delivered;  // bodies of committed (and, when batching, synced) messages
     std::vector<std::string> staged;
@@ -41,13 +49,13 @@ class RecordingSink final : public deliver::Sink {
     std::string refused_recipient;         // check_recipient() refuses it with 553 5.1.3
     std::uint64_t declared_size_seen = 0;  // check_recipient()'s last declared size
 
-    asio::awaitable<std::optional<deliver::PeerReply>> check_recipient(
+    asio::awaitable<std::optional<odmr::mail::Reply>> check_recipient(
         std::string_view recipient, std::uint64_t declared_size) override {
         declared_size_seen = declared_size;
         if (recipient != refused_recipient) co_return std::nullopt;
-        co_return deliver::PeerReply{553, "5.1.3", "Refused by the test sink"};
+        co_return odmr::mail::Reply{553, "5.1.3", "Refused by the test sink"};
     }
-    asio::awaitable<Status> begin(const deliver::Envelope& envelope) override {
+    asio::awaitable<Status> begin(const odmr::mail::Envelope& envelope) override {
         if (fail_begin) co_return make_error(Errc::storage, "begin refused by the test");
         begun.push_back(envelope);
         current_.clear();
@@ -134,7 +142,7 @@ struct Session {
     }
 };
 
-asio::awaitable<Result<SessionReport>> serve(net::Stream& stream, deliver::Sink& sink,
+asio::awaitable<Result<SessionReport>> serve(net::Stream& stream, odmr::mail::Sink& sink,
                                              const ServerConfig& config) {
     net::Reader reader(stream);
     Server server(reader, sink, config, quiet);

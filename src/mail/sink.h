@@ -14,50 +14,29 @@
 #include <cstdint>
 #include <optional>
 #include <span>
-#include <string>
 #include <string_view>
-#include <vector>
 
+#include "mail/envelope.h"
+#include "mail/reply.h"
 #include "util/result.h"
 
-namespace odmr::deliver {
-
-// How the body is encoded (BODY= of MAIL FROM), for sinks that relay it.
-enum class BodyType { seven_bit, eight_bit_mime, binary_mime };
-
-struct Envelope {
-    std::string sender;                   // empty for the null reverse-path <>
-    std::vector<std::string> recipients;  // accepted, distinct
-    std::string received;                 // our Received: field, CRLF line ends, CRLF-terminated
-    std::string id;                       // our identifier for the message, for logs
-    BodyType body = BodyType::seven_bit;
-    bool smtputf8 = false;  // addresses or headers may be UTF-8 (RFC 6531)
-};
-
-// A local peer's own answer to a failed begin() or commit() (an LMTP or SMTP
-// server's reply, an MDA's exit status in SMTP terms), for the provider.
-// code is 4xx, or 5xx only when the failure is certain to be permanent.
-struct PeerReply {
-    int code = 0;
-    std::string enhanced;  // "5.1.1"
-    std::string text;      // one line, printable ASCII
-};
+namespace odmr::mail {
 
 class Sink {
   public:
     virtual ~Sink() = default;
 
-    // Body bytes passed to write() are the message as sent (dot-unstuffed),
-    // with CRLF line ends, in chunks of any size.
     // Asked at each RCPT the server would accept (in an ATRN domain, within
     // its limits): a reply that refuses this one recipient (4xx: later, 5xx:
     // never) while the others of the message go on, or nothing to accept it.
     // `declared_size`: MAIL's SIZE=, 0 when not declared.
-    virtual asio::awaitable<std::optional<PeerReply>> check_recipient(
+    virtual asio::awaitable<std::optional<Reply>> check_recipient(
         std::string_view /*recipient*/, std::uint64_t /*declared_size*/) {
         co_return std::nullopt;
     }
 
+    // Body bytes passed to write() are the message as sent (dot-unstuffed),
+    // with CRLF line ends, in chunks of any size.
     virtual asio::awaitable<Status> begin(const Envelope& envelope) = 0;
     virtual asio::awaitable<Status> write(std::span<const char> bytes) = 0;
     // Errc::permanent means "never retry this message"; anything else is
@@ -78,11 +57,11 @@ class Sink {
     // After a failed begin() or commit() (until the next begin(), whatever
     // abort() did): the peer's reply to pass on, if the sink has one;
     // nullptr means "use a generic reply for the error".
-    virtual const PeerReply* failure_reply() const { return nullptr; }
+    virtual const Reply* failure_reply() const { return nullptr; }
 
     // Ends the run: closes connections to local peers politely. Called once
     // after the last session, on the same executor.
     virtual asio::awaitable<void> close() { co_return; }
 };
 
-}  // namespace odmr::deliver
+}  // namespace odmr::mail
