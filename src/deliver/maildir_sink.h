@@ -46,8 +46,8 @@ class MaildirSink final : public mail::Sink {
                 MaildirOptions options = {});
     ~MaildirSink() override;
 
-    asio::awaitable<std::optional<mail::Reply>> check_recipient(std::string_view recipient,
-                                                              std::uint64_t declared_size) override;
+    asio::awaitable<std::optional<mail::Reply>> check_recipient(
+        std::string_view recipient, std::uint64_t declared_size) override;
     asio::awaitable<Status> begin(const mail::Envelope& envelope) override;
     asio::awaitable<Status> write(std::span<const char> bytes) override;
     asio::awaitable<Status> commit() override;

@@ -30,8 +30,8 @@ class Sink {
     // its limits): a reply that refuses this one recipient (4xx: later, 5xx:
     // never) while the others of the message go on, or nothing to accept it.
     // `declared_size`: MAIL's SIZE=, 0 when not declared.
-    virtual asio::awaitable<std::optional<Reply>> check_recipient(
-        std::string_view /*recipient*/, std::uint64_t /*declared_size*/) {
+    virtual asio::awaitable<std::optional<Reply>> check_recipient(std::string_view /*recipient*/,
+                                                                  std::uint64_t /*declared_size*/) {
         co_return std::nullopt;
     }
 

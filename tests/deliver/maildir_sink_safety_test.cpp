@@ -45,7 +45,7 @@ std::size_t count(const fs::path& dir) {
 }
 
 std::optional<mail::Reply> check(MaildirSink& sink, const std::string& recipient,
-                               std::uint64_t size = 0) {
+                                 std::uint64_t size = 0) {
     return test::run(sink.check_recipient(recipient, size));
 }
 
