@@ -14,11 +14,11 @@
 
 #include "deliver/free_space.h"
 #include "deliver/placeholders.h"
+#include "deliver/write_size.h"
 
 namespace odmr::deliver {
 namespace {
 
-constexpr std::size_t write_size = 64 * 1024;
 constexpr std::size_t max_idle_open = 64;  // Maildirs kept open while not in use
 
 std::string lf_only(std::string_view crlf) {
