@@ -187,9 +187,9 @@ _odmr_fetch()
             --tls-key --tls-min-version --channel-binding --proxy --serverinfo
             --deliver --helo-name --auth
             --allow-plaintext-auth --max-sessions --connect-timeout --timeout
-            --atrn-timeout --mda-timeout --max-message-size --max-recipients --max-line-length
+            --atrn-timeout --mda-timeout --maildir-existing-only --max-message-size --max-recipients --max-line-length
             --max-commands --max-errors --session-timeout --jobs --lock-wait --retry-delay --interval --syslog --report-json --metrics-file
-            -v --verbose -q --quiet' \
+            -v --verbose -q --quiet' \\
             -- "$cur"))
         return
     fi

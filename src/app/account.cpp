@@ -244,6 +244,7 @@ Result<Account> resolve_account(const Options& o) {
     if (auto auth = resolve_auth(o, account); !auth) return auth.error();
     account.connect_timeout = std::chrono::seconds(o.connect_timeout);
     account.mda_timeout = std::chrono::seconds(o.mda_timeout);
+    account.maildir_existing_only = o.maildir_existing_only;
     account.max_sessions = o.max_sessions;
 
     std::string hostname = o.helo_name.empty() ? local_host_name() : o.helo_name;

@@ -34,6 +34,7 @@ struct Account {
     net::TlsPolicy tls_policy;
     Duration connect_timeout{};
     Duration mda_timeout{};
+    bool maildir_existing_only = false;  // refuse recipients without a Maildir
     unsigned max_sessions = 100;
     std::unique_ptr<Secret> password;  // stable address: the customer config points at it
                                        // (null when only EXTERNAL is used, or --serverinfo)

@@ -21,7 +21,9 @@ Result<std::unique_ptr<mail::Sink>> make_sink(const Account& account, const Log&
     const std::string& hostname = account.server.hostname;
     std::unique_ptr<mail::Sink> sink;
     if (spec.kind == "maildir") {
-        sink = std::make_unique<deliver::MaildirSink>(spec.target, hostname, log);
+        sink = std::make_unique<deliver::MaildirSink>(
+            spec.target, hostname, log,
+            deliver::MaildirOptions{.existing_only = account.maildir_existing_only});
     } else if (spec.kind == "mda") {
         const char* tmpdir =
             std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): before any thread

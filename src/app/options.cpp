@@ -129,6 +129,8 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
                    "Seconds a delivery program (mda:) may run before it is killed (4xx)")
         ->type_name("SECONDS")
         ->check(CLI::Range(1u, 86400u).description(""));
+    app.add_flag("--maildir-existing-only", o.maildir_existing_only,
+                 "maildir: deliver only to Maildirs that exist; refuse other recipients (550)");
     app.add_option("--max-message-size", o.max_message_size,
                    "Largest message accepted, in octets (advertised with SIZE)")
         ->type_name("OCTETS")

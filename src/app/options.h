@@ -39,6 +39,7 @@ struct Options {
     unsigned timeout = 300;
     unsigned atrn_timeout = 600;
     unsigned mda_timeout = 300;
+    bool maildir_existing_only = false;
     unsigned long long max_message_size = 200ULL * 1024 * 1024;
     unsigned max_recipients = 1000;
     unsigned max_line_length = 1 << 20;

@@ -13,84 +13,113 @@
 #include <system_error>
 #include <vector>
 
+#include "deliver/maildir_name.h"
 #include "util/unique_fd.h"
 
 namespace odmr::deliver {
 namespace {
 
-std::string parent_of(const std::string& path) {
-    auto slash = path.find_last_of('/');
-    if (slash == std::string::npos) return ".";
-    if (slash == 0) return "/";
-    return path.substr(0, slash);
-}
-
-// mkdir -p, fsyncing each parent whose entries changed.
-Status make_directories(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0) {
-        if (S_ISDIR(st.st_mode)) return {};
-        return make_error(Errc::storage, path + " exists and is not a directory");
-    }
-    if (errno != ENOENT) return storage_error(errno, "cannot access " + path);
-    std::string parent = parent_of(path);
-    if (parent != path) {
-        if (auto made = make_directories(parent); !made) return made;
-    }
-    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
-        return storage_error(errno, "cannot create directory " + path);
-    return fsync_directory(parent);
-}
-
 std::time_t last_touched(const struct stat& st) {
     return std::max(st.st_atime, st.st_mtime);
 }
 
+// The names in `tmp` that the cleaner may remove.
+std::vector<std::string> stale_names(int tmp, std::chrono::seconds max_age) {
+    std::vector<std::string> stale;
+    UniqueFd fd(::openat(tmp, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    std::unique_ptr<DIR, int (*)(DIR*)> dir(fd.valid() ? ::fdopendir(fd.get()) : nullptr,
+                                            ::closedir);
+    if (!dir) return stale;
+    fd.release();  // the stream owns it now
+    std::time_t limit = std::time(nullptr) - static_cast<std::time_t>(max_age.count());
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): one stream, read by one thread
+    while (const dirent* entry = ::readdir(dir.get())) {
+        if (!is_maildir_unique_name(entry->d_name)) continue;
+        struct stat st {};
+        if (::fstatat(tmp, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (S_ISREG(st.st_mode) && last_touched(st) < limit) stale.emplace_back(entry->d_name);
+    }
+    return stale;
+}
+
 }  // namespace
 
-Status fsync_directory(const std::string& path) {
-    UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dir.valid()) return storage_error(errno, "cannot open directory " + path);
-    if (::fsync(dir.get()) != 0) return storage_error(errno, "cannot fsync directory " + path);
+Status OpenMaildir::adopt(int fd, const std::string& shown) const {
+    if (::geteuid() != 0) return {};
+    if (::fchown(fd, uid, gid) != 0)
+        return storage_error(errno, "cannot give " + shown + " to the owner of " + path);
+    return {};
+}
+
+Result<OpenMaildir> open_maildir(const TrustedPath& where, bool create) {
+    OpenMaildir maildir{where.full(), {}, {}, 0, 0};
+    UniqueFd dir;
+    if (create) {
+        auto made = make_path(where);
+        if (!made) return made.error();
+        dir = std::move(*made);
+    } else {
+        auto walked = walk_existing(where);
+        if (!walked) return walked.error();
+        if (walked->refused) return *walked->refused;
+        if (walked->reached < where.below.size())
+            return storage_error(ENOENT, "Maildir " + maildir.path + " does not exist");
+        dir = std::move(walked->dir);
+    }
+    struct stat st {};
+    if (::fstat(dir.get(), &st) != 0) return storage_error(errno, "cannot stat " + maildir.path);
+    maildir.uid = st.st_uid;
+    maildir.gid = st.st_gid;
+    for (const char* name : {"tmp", "new", "cur"}) {
+        auto sub = open_subdirectory(dir.get(), name, true, maildir.path + "/" + name);
+        if (!sub) return sub.error();
+        if (name[0] == 't') maildir.tmp = std::move(*sub);
+        if (name[0] == 'n') maildir.fresh = std::move(*sub);
+    }
+    if (::faccessat(maildir.tmp.get(), ".", W_OK, AT_EACCESS) != 0 ||
+        ::faccessat(maildir.fresh.get(), ".", W_OK, AT_EACCESS) != 0)
+        return storage_error(errno, "Maildir " + maildir.path + " is not writable");
+    return maildir;
+}
+
+Status check_subdirectories(int dir, const std::string& path) {
+    for (const char* name : {"tmp", "new", "cur"}) {
+        struct stat st {};
+        if (::fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (S_ISLNK(st.st_mode))
+            return make_error(Errc::storage,
+                              path + "/" + name + " is a symbolic link: refusing it");
+    }
     return {};
 }
 
 Status ensure_maildir(const std::string& path) {
-    for (const char* sub : {"", "/tmp", "/new", "/cur"}) {
-        if (auto made = make_directories(path + sub); !made) return made;
-    }
-    if (::access((path + "/tmp").c_str(), W_OK) != 0 ||
-        ::access((path + "/new").c_str(), W_OK) != 0)
-        return storage_error(errno, "Maildir " + path + " is not writable");
+    auto opened = open_maildir(split_trusted(path, path), true);
+    if (!opened) return opened.error();
     return {};
 }
 
-std::size_t clean_stale_tmp(const std::string& path, std::chrono::seconds max_age, const Log& log) {
-    std::string tmp = path + "/tmp";
-    std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(tmp.c_str()), ::closedir);
-    if (!dir) return 0;
-    std::time_t limit = std::time(nullptr) - static_cast<std::time_t>(max_age.count());
-    std::vector<std::string> stale;
-    // NOLINTNEXTLINE(concurrency-mt-unsafe): one stream, read by one thread
-    while (const dirent* entry = ::readdir(dir.get())) {
-        struct stat st {};
-        if (::fstatat(::dirfd(dir.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-        if (S_ISREG(st.st_mode) && last_touched(st) < limit) stale.emplace_back(entry->d_name);
-    }
+std::size_t clean_stale_tmp(const OpenMaildir& maildir, std::chrono::seconds max_age,
+                            const Log& log) {
     std::size_t removed = 0;
-    for (const auto& name : stale) {
-        if (::unlinkat(::dirfd(dir.get()), name.c_str(), 0) == 0) {
+    for (const auto& name : stale_names(maildir.tmp.get(), max_age)) {
+        if (::unlinkat(maildir.tmp.get(), name.c_str(), 0) == 0) {
             ++removed;
             continue;
         }
-        std::string what = "cannot remove stale " + tmp;
-        what.append("/").append(name);
-        log.warning(storage_error(errno, what).detail);
+        log.warning(
+            storage_error(errno, "cannot remove stale " + maildir.path + "/tmp/" + name).detail);
     }
     if (removed > 0)
         log.notice("removed " + std::to_string(removed) +
-                   " stale file(s) older than 36 hours from " + tmp);
+                   " stale file(s) older than 36 hours from " + maildir.path + "/tmp");
     return removed;
+}
+
+std::size_t clean_stale_tmp(const std::string& path, std::chrono::seconds max_age, const Log& log) {
+    auto opened = open_maildir(split_trusted(path, path), false);
+    if (!opened) return 0;
+    return clean_stale_tmp(*opened, max_age, log);
 }
 
 Status write_all(int fd, std::string_view bytes, const std::string& what) {

@@ -32,6 +32,35 @@ std::string maildir_unique_name(const NameParts& parts) {
     return std::string(buffer, static_cast<std::size_t>(n)) + std::string(parts.host);
 }
 
+namespace {
+
+// Consumes `prefix` and then characters of `allowed` from `rest`: at least
+// `least`, and exactly `least` when `exact`.
+bool take(std::string_view& rest, std::string_view prefix, std::string_view allowed,
+          std::size_t least = 1, bool exact = false) {
+    if (!rest.starts_with(prefix)) return false;
+    rest.remove_prefix(prefix.size());
+    std::size_t n = 0;
+    while (n < rest.size() && allowed.find(rest[n]) != std::string_view::npos) ++n;
+    rest.remove_prefix(n);
+    return exact ? n == least : n >= least;
+}
+
+}  // namespace
+
+bool is_maildir_unique_name(std::string_view name) {
+    constexpr std::string_view digits = "0123456789";
+    constexpr std::string_view hex = "0123456789abcdef";
+    std::string_view rest = name;
+    bool shaped = take(rest, "", digits) && take(rest, ".M", digits, 6) &&
+                  take(rest, "P", digits) && take(rest, "Q", digits) &&
+                  take(rest, "R", hex, 16, true) && rest.starts_with('.');
+    if (!shaped) return false;
+    rest.remove_prefix(1);  // the host: safe_host() output, never empty
+    return !rest.empty() && rest.find('/') == std::string_view::npos &&
+           rest.find(':') == std::string_view::npos;
+}
+
 std::string MaildirNamer::next() {
     timeval now{};
     gettimeofday(&now, nullptr);

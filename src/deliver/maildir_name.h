@@ -22,6 +22,10 @@ struct NameParts {
 std::string maildir_unique_name(const NameParts& parts);
 std::string maildir_safe_host(std::string_view host);
 
+// True when `name` has the form maildir_unique_name() produces: the only
+// names the stale-file cleaner may remove from a tmp/ it did not create.
+bool is_maildir_unique_name(std::string_view name);
+
 // Produces a fresh name per call for this process (clock, pid, counter, random).
 class MaildirNamer {
   public:

@@ -1,24 +1,25 @@
 #include "deliver/maildir_sink.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
+#include <set>
 #include <system_error>
 
-#include "deliver/maildir.h"
+#include "deliver/free_space.h"
 #include "deliver/placeholders.h"
 #include "deliver/write_size.h"
 
 namespace odmr::deliver {
 namespace {
 
-UniqueFd create_exclusive(const std::string& path) {
-    // Read and write: the first copy is read back for the others.
-    return UniqueFd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-}
+constexpr std::size_t max_idle_open = 64;  // Maildirs kept open while not in use
 
 std::string lf_only(std::string_view crlf) {
     std::string out;
@@ -28,10 +29,30 @@ std::string lf_only(std::string_view crlf) {
     return out;
 }
 
+// Each open Maildir holds two descriptors: a message for many recipients
+// with their own Maildirs needs more than the usual soft limit of 1024.
+void raise_file_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+// Whether a Maildir at `path` can exist, and its files be named by a
+// reader: each component fits NAME_MAX, the path of a file in it PATH_MAX.
+bool name_fits(const TrustedPath& where, std::size_t file_name) {
+    for (const auto& part : where.below)
+        if (part.size() > NAME_MAX) return false;
+    return where.full().size() + std::strlen("/tmp/") + file_name < PATH_MAX;
+}
+
 }  // namespace
 
-MaildirSink::MaildirSink(std::string pattern, std::string hostname, const Log& log)
-    : pattern_(std::move(pattern)), namer_(std::move(hostname)), log_(log) {}
+MaildirSink::MaildirSink(std::string pattern, std::string hostname, const Log& log,
+                         MaildirOptions options)
+    : pattern_(std::move(pattern)), namer_(std::move(hostname)), log_(log), options_(options) {
+    raise_file_limit();
+}
 
 MaildirSink::~MaildirSink() {
     abort();
@@ -43,12 +64,57 @@ Status MaildirSink::fail(Error error) {
     return error;
 }
 
-Status MaildirSink::prepare(const std::string& maildir) {
-    if (ready_.contains(maildir)) return {};
-    if (auto made = ensure_maildir(maildir); !made) return made;
-    clean_stale_tmp(maildir, stale_tmp_age, log_);
-    ready_.insert(maildir);
-    return {};
+asio::awaitable<std::optional<mail::Reply>> MaildirSink::check_recipient(
+    std::string_view recipient, std::uint64_t declared_size) {
+    co_return vet(expand_path(pattern_, address_fields("", recipient)), declared_size);
+}
+
+// The recipient's Maildir as RCPT sees it; the log names the Maildir (built
+// from escaped components), never the raw address.
+std::optional<mail::Reply> MaildirSink::vet(const std::string& path, std::uint64_t size) {
+    TrustedPath where = split_trusted(pattern_, path);
+    if (!name_fits(where, namer_.next().size())) {
+        log_.warning("recipient refused: the Maildir name " + path + " is too long");
+        return mail::Reply{553, "5.1.3", "Mailbox name too long for the local file system"};
+    }
+    // Only a link is refused here; other trouble with the Maildir (a file in
+    // its place, permissions) fails the message at begin(), all recipients.
+    auto walked = walk_existing(where);
+    if (!walked) return std::nullopt;
+    bool exists = walked->reached == where.below.size();
+    Status safe = walked->refused ? Status(*walked->refused)
+                  : exists        ? check_subdirectories(walked->dir.get(), path)
+                                  : Status{};
+    if (!safe) {
+        log_.error("recipient refused for now: " + safe.error().message());
+        return mail::Reply{450, "4.2.0", "Mailbox unavailable"};
+    }
+    if (!exists && options_.existing_only) {
+        log_.warning("recipient refused: no Maildir " + path + " (--maildir-existing-only)");
+        return mail::Reply{550, "5.1.1", "No such mailbox"};
+    }
+    auto room = room_for(walked->dir.get(), size);
+    if (!room || !room->enough) {
+        log_.warning("recipient refused for now: no room in the file system of " + path + ": " +
+                     (room ? room->why : room.error().message()));
+        return mail::Reply{452, "4.3.1", "Insufficient system storage"};
+    }
+    return std::nullopt;
+}
+
+Result<std::shared_ptr<const OpenMaildir>> MaildirSink::prepare(const std::string& path) {
+    if (auto known = open_.find(path); known != open_.end()) return known->second;
+    auto opened = open_maildir(split_trusted(pattern_, path), !options_.existing_only);
+    if (!opened) return opened.error();
+    auto maildir = std::make_shared<const OpenMaildir>(std::move(*opened));
+    clean_stale_tmp(*maildir, stale_tmp_age, log_);
+    open_.emplace(path, maildir);
+    return maildir;
+}
+
+void MaildirSink::forget_unused() {
+    if (open_.size() <= max_idle_open) return;
+    std::erase_if(open_, [](const auto& entry) { return entry.second.use_count() == 1; });
 }
 
 std::string MaildirSink::head(const Copy& copy) const {
@@ -57,34 +123,48 @@ std::string MaildirSink::head(const Copy& copy) const {
     return out + received_;
 }
 
+// A new file in the copy's tmp/ (read and write: the first copy is read
+// back for the others), given to the Maildir's owner before anything else.
+Result<UniqueFd> MaildirSink::create_file(Copy& copy) {
+    std::string name = namer_.next();
+    std::string shown = copy.path + "/tmp/" + name;
+    int tmp = copy.maildir->tmp.get();
+    UniqueFd file(
+        ::openat(tmp, name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!file.valid()) {
+        int e = errno;
+        open_.erase(copy.path);  // the Maildir may have gone; look again next time
+        return storage_error(e, "cannot create " + shown);
+    }
+    copy.name = name;
+    if (auto owned = copy.maildir->adopt(file.get(), shown); !owned) return owned.error();
+    return file;
+}
+
 asio::awaitable<Status> MaildirSink::begin(const mail::Envelope& envelope) {
     abort();
     sender_ = envelope.sender;
     received_ = lf_only(envelope.received);
     for (const auto& recipient : envelope.recipients) {
-        std::string maildir = expand_path(pattern_, address_fields(envelope.sender, recipient));
+        std::string path = expand_path(pattern_, address_fields(envelope.sender, recipient));
         auto same = std::find_if(copies_.begin(), copies_.end(),
-                                 [&](const Copy& c) { return c.maildir == maildir; });
+                                 [&](const Copy& c) { return c.path == path; });
         if (same == copies_.end())
-            copies_.push_back({maildir, {recipient}, {}, {}});
+            copies_.push_back({path, nullptr, {recipient}, {}, false});
         else
             same->recipients.push_back(recipient);
     }
     if (copies_.empty())
         co_return make_error(Errc::software, "Maildir delivery without recipients");
-    for (const auto& copy : copies_) {
-        if (auto ready = prepare(copy.maildir); !ready) co_return fail(ready.error());
+    for (auto& copy : copies_) {
+        auto ready = prepare(copy.path);
+        if (!ready) co_return fail(ready.error());
+        copy.maildir = std::move(*ready);
     }
-    Copy& first = copies_.front();
-    std::string tmp = first.maildir + "/tmp/" + namer_.next();
-    first_ = create_exclusive(tmp);
-    if (!first_.valid()) {
-        int e = errno;
-        ready_.erase(first.maildir);  // the Maildir may have gone; look again next time
-        co_return fail(storage_error(e, "cannot create " + tmp));
-    }
-    first.tmp = tmp;
-    buffer_ = head(first);
+    auto file = create_file(copies_.front());
+    if (!file) co_return fail(file.error());
+    first_ = std::move(*file);
+    buffer_ = head(copies_.front());
     body_offset_ = buffer_.size();
     body_size_ = 0;
     lf_.reset();
@@ -101,7 +181,8 @@ asio::awaitable<Status> MaildirSink::write(std::span<const char> bytes) {
 }
 
 Status MaildirSink::flush_buffer() {
-    auto written = write_all(first_.get(), buffer_, copies_.front().tmp);
+    const Copy& first = copies_.front();
+    auto written = write_all(first_.get(), buffer_, first.path + "/tmp/" + first.name);
     buffer_.clear();
     if (!written) return fail(written.error());
     return {};
@@ -109,20 +190,15 @@ Status MaildirSink::flush_buffer() {
 
 // Another Maildir's own file: its header block, then the body of the first.
 Status MaildirSink::write_copy(Copy& copy) {
-    copy.tmp = copy.maildir + "/tmp/" + namer_.next();
-    UniqueFd file = create_exclusive(copy.tmp);
-    if (!file.valid()) {
-        int e = errno;
-        std::string path = std::exchange(copy.tmp, {});
-        ready_.erase(copy.maildir);
-        return storage_error(e, "cannot create " + path);
-    }
-    if (auto w = write_all(file.get(), head(copy), copy.tmp); !w) return w;
-    if (auto c = copy_range(first_.get(), static_cast<off_t>(body_offset_), body_size_, file.get(),
-                            copy.tmp);
+    auto file = create_file(copy);
+    if (!file) return file.error();
+    std::string shown = copy.path + "/tmp/" + copy.name;
+    if (auto w = write_all(file->get(), head(copy), shown); !w) return w;
+    if (auto c = copy_range(first_.get(), static_cast<off_t>(body_offset_), body_size_, file->get(),
+                            shown);
         !c)
         return c;
-    if (file.close() != 0) return storage_error(errno, "cannot close " + copy.tmp);
+    if (file->close() != 0) return storage_error(errno, "cannot close " + shown);
     return {};  // made durable by sync()
 }
 
@@ -137,8 +213,9 @@ asio::awaitable<Status> MaildirSink::commit() {
     for (std::size_t i = 1; i < copies_.size(); ++i) {
         if (auto copied = write_copy(copies_[i]); !copied) co_return fail(copied.error());
     }
-    const std::string& first_tmp = copies_.front().tmp;
-    if (first_.close() != 0) co_return fail(storage_error(errno, "cannot close " + first_tmp));
+    if (first_.close() != 0)
+        co_return fail(storage_error(
+            errno, "cannot close " + copies_.front().path + "/tmp/" + copies_.front().name));
     for (auto& copy : copies_) staged_.push_back(std::move(copy));
     copies_.clear();
     co_return Status{};
@@ -157,29 +234,29 @@ asio::awaitable<Status> MaildirSink::sync() {
         withdraw();
         co_return published;
     }
-    for (auto& copy : staged_) ::unlink(copy.tmp.c_str());
+    for (auto& copy : staged_) ::unlinkat(copy.maildir->tmp.get(), copy.name.c_str(), 0);
     staged_.clear();
+    forget_unused();
     co_return Status{};
 }
 
 Status MaildirSink::flush_staged() {
     if (staged_.size() == 1) {
-        const std::string& tmp = staged_.front().tmp;
-        UniqueFd file(::open(tmp.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+        const Copy& copy = staged_.front();
+        UniqueFd file(::openat(copy.maildir->tmp.get(), copy.name.c_str(),
+                               O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
         if (!file.valid() || ::fsync(file.get()) != 0)
-            return storage_error(errno, "cannot fsync " + tmp);
+            return storage_error(errno, "cannot fsync " + copy.path + "/tmp/" + copy.name);
         return {};
     }
     std::set<dev_t> synced;
     for (const auto& copy : staged_) {
-        std::string tmp_dir = copy.maildir + "/tmp";
-        UniqueFd dir(::open(tmp_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        int tmp = copy.maildir->tmp.get();
         struct stat st {};
-        if (!dir.valid() || ::fstat(dir.get(), &st) != 0)
-            return storage_error(errno, "cannot open " + tmp_dir);
+        if (::fstat(tmp, &st) != 0) return storage_error(errno, "cannot stat " + copy.path);
         if (!synced.insert(st.st_dev).second) continue;
-        if (::syncfs(dir.get()) != 0)
-            return storage_error(errno, "cannot sync the file system of " + tmp_dir);
+        if (::syncfs(tmp) != 0)
+            return storage_error(errno, "cannot sync the file system of " + copy.path);
     }
     return {};
 }
@@ -188,29 +265,30 @@ Status MaildirSink::flush_staged() {
 // failure the links already made are removed again (a retry must not
 // double them).
 Status MaildirSink::publish_all() {
-    std::set<std::string> directories;
+    std::set<const OpenMaildir*> directories;
     for (auto& copy : staged_) {
-        std::string name = copy.tmp.substr(copy.tmp.rfind('/') + 1);
-        std::string target = copy.maildir + "/new/" + name;
-        // link(2) never replaces an existing file, unlike rename(2).
-        if (::link(copy.tmp.c_str(), target.c_str()) != 0) {
+        int tmp = copy.maildir->tmp.get();
+        int fresh = copy.maildir->fresh.get();
+        // linkat(2) never replaces an existing file, unlike renameat(2).
+        if (::linkat(tmp, copy.name.c_str(), fresh, copy.name.c_str(), 0) != 0) {
             int e = errno;
             bool no_links = e == EPERM || e == ENOSYS || e == EOPNOTSUPP;
             // A file system without hard links: the unique name makes rename safe.
-            if (!no_links || ::rename(copy.tmp.c_str(), target.c_str()) != 0) {
+            if (!no_links || ::renameat(tmp, copy.name.c_str(), fresh, copy.name.c_str()) != 0) {
                 unpublish_all();
                 return storage_error(no_links ? errno : e,
-                                     "cannot move the message into " + copy.maildir + "/new");
+                                     "cannot move the message into " + copy.path + "/new");
             }
         }
-        copy.published = target;
-        directories.insert(copy.maildir + "/new");
+        copy.published = true;
+        directories.insert(copy.maildir.get());
     }
-    for (const auto& directory : directories) {
-        if (auto synced = fsync_directory(directory); !synced) {
+    for (const auto* maildir : directories) {
+        if (::fsync(maildir->fresh.get()) != 0) {
             // In new/ but maybe not on disk: the provider must keep the messages.
+            int e = errno;
             unpublish_all();
-            return synced;
+            return storage_error(e, "cannot fsync directory " + maildir->path + "/new");
         }
     }
     return {};
@@ -218,24 +296,25 @@ Status MaildirSink::publish_all() {
 
 void MaildirSink::unpublish_all() {
     for (auto& copy : staged_) {
-        if (copy.published.empty()) continue;
-        ::unlink(copy.published.c_str());
-        copy.published.clear();
+        if (!copy.published) continue;
+        ::unlinkat(copy.maildir->fresh.get(), copy.name.c_str(), 0);
+        copy.published = false;
     }
 }
 
 void MaildirSink::withdraw() {
     unpublish_all();
     for (const auto& copy : staged_) {
-        if (!copy.tmp.empty()) ::unlink(copy.tmp.c_str());
+        if (!copy.name.empty()) ::unlinkat(copy.maildir->tmp.get(), copy.name.c_str(), 0);
     }
     staged_.clear();
+    forget_unused();
 }
 
 void MaildirSink::abort() {
     first_.reset();
     for (const auto& copy : copies_) {
-        if (!copy.tmp.empty()) ::unlink(copy.tmp.c_str());
+        if (!copy.name.empty()) ::unlinkat(copy.maildir->tmp.get(), copy.name.c_str(), 0);
     }
     copies_.clear();
     buffer_.clear();

@@ -11,13 +11,23 @@
 // stored in it. Any failure removes every copy, including those already in
 // new/, and is temporary: all recipients or none, so one reply is right.
 // Stored lines end in LF, as mail readers and Dovecot expect.
+//
+// Safety against local users (deliver/safe_path, deliver/maildir): every
+// Maildir is opened without following links its owner could have placed,
+// all file work is relative to its tmp/ and new/ descriptors, and when we
+// run as root each file is given to the owner of its Maildir before it is
+// published. At RCPT, check_recipient() refuses just that recipient when its
+// Maildir name cannot exist (553), its Maildir is unsafe (450), missing
+// with `existing_only` (550) or its file system is short of room (452).
 #pragma once
 
-#include <set>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "deliver/line_ends.h"
+#include "deliver/maildir.h"
 #include "deliver/maildir_name.h"
 #include "mail/sink.h"
 #include "util/log.h"
@@ -25,12 +35,19 @@
 
 namespace odmr::deliver {
 
+struct MaildirOptions {
+    bool existing_only = false;  // refuse recipients whose Maildir does not exist (550 5.1.1)
+};
+
 class MaildirSink final : public mail::Sink {
   public:
     // `pattern` is a path, "~" already expanded, maybe with placeholders.
-    MaildirSink(std::string pattern, std::string hostname, const Log& log);
+    MaildirSink(std::string pattern, std::string hostname, const Log& log,
+                MaildirOptions options = {});
     ~MaildirSink() override;
 
+    asio::awaitable<std::optional<mail::Reply>> check_recipient(
+        std::string_view recipient, std::uint64_t declared_size) override;
     asio::awaitable<Status> begin(const mail::Envelope& envelope) override;
     asio::awaitable<Status> write(std::span<const char> bytes) override;
     asio::awaitable<Status> commit() override;
@@ -41,13 +58,17 @@ class MaildirSink final : public mail::Sink {
 
   private:
     struct Copy {
-        std::string maildir;
+        std::string path;  // of the Maildir
+        std::shared_ptr<const OpenMaildir> maildir;
         std::vector<std::string> recipients;
-        std::string tmp;        // path of our file in tmp/, empty when none
-        std::string published;  // path in new/ once linked
+        std::string name;        // of our file in tmp/, empty when none
+        bool published = false;  // linked into new/ under the same name
     };
 
-    Status prepare(const std::string& maildir);
+    std::optional<mail::Reply> vet(const std::string& path, std::uint64_t size);
+    Result<std::shared_ptr<const OpenMaildir>> prepare(const std::string& path);
+    Result<UniqueFd> create_file(Copy& copy);
+    void forget_unused();
     std::string head(const Copy& copy) const;
     Status flush_buffer();
     Status write_copy(Copy& copy);
@@ -59,7 +80,10 @@ class MaildirSink final : public mail::Sink {
     std::string pattern_;
     MaildirNamer namer_;
     const Log& log_;
-    std::set<std::string> ready_;  // Maildirs checked (and tmp/ cleaned) in this run
+    MaildirOptions options_;
+    // Maildirs opened (and tmp/ cleaned) in this run, by path; those not in
+    // use are closed again when there are many.
+    std::map<std::string, std::shared_ptr<const OpenMaildir>> open_;
 
     std::string sender_;
     std::string received_;      // our Received: field with LF line ends

@@ -11,7 +11,10 @@
 #pragma once
 
 #include <asio/awaitable.hpp>
+#include <cstdint>
+#include <optional>
 #include <span>
+#include <string_view>
 
 #include "mail/envelope.h"
 #include "mail/reply.h"
@@ -22,6 +25,15 @@ namespace odmr::mail {
 class Sink {
   public:
     virtual ~Sink() = default;
+
+    // Asked at each RCPT the server would accept (in an ATRN domain, within
+    // its limits): a reply that refuses this one recipient (4xx: later, 5xx:
+    // never) while the others of the message go on, or nothing to accept it.
+    // `declared_size`: MAIL's SIZE=, 0 when not declared.
+    virtual asio::awaitable<std::optional<Reply>> check_recipient(std::string_view /*recipient*/,
+                                                                  std::uint64_t /*declared_size*/) {
+        co_return std::nullopt;
+    }
 
     // Body bytes passed to write() are the message as sent (dot-unstuffed),
     // with CRLF line ends, in chunks of any size.

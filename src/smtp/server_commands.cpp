@@ -128,6 +128,11 @@ asio::awaitable<Status> Server::on_rcpt(std::string_view argument) {
             outbox_.reply(452, "4.5.3", "Too many recipients");
             co_return Status{};
         }
+        if (auto refused = co_await sink_.check_recipient(parsed->address,
+                                                          transaction_.mail.size.value_or(0))) {
+            outbox_.reply(refused->code, refused->enhanced, refused->text);
+            co_return Status{};
+        }
         recipients.push_back(std::move(parsed->address));
     }
     enter(State::rcpt);

@@ -49,3 +49,15 @@ TEST_CASE("MaildirNamer gives distinct names with a rising counter") {
     auto first = MaildirNamer("h").next();
     CHECK(first.find("Q1R") != std::string::npos);
 }
+
+TEST_CASE("is_maildir_unique_name recognises our own names and nothing else") {
+    MaildirNamer namer("host.example/x:y");
+    CHECK(is_maildir_unique_name(namer.next()));
+    CHECK(is_maildir_unique_name("1700000000.M000001P42Q1R0123456789abcdef.host"));
+    CHECK_FALSE(is_maildir_unique_name("old"));
+    CHECK_FALSE(is_maildir_unique_name("1700000000.M000001P42Q1R0123456789abcdef."));
+    CHECK_FALSE(is_maildir_unique_name("1700000000.M000001P42Q1R0123456789abcdef.a/b"));
+    CHECK_FALSE(is_maildir_unique_name("1700000000.M1P2.host"));
+    CHECK_FALSE(is_maildir_unique_name("x1700000000.M000001P42Q1R0123456789abcdef.host"));
+    CHECK_FALSE(is_maildir_unique_name("1700000000.M000001P42Q1R0123456789ABCDEF.host"));
+}

@@ -407,8 +407,8 @@ TEST_CASE("stale files in tmp/ are removed when a Maildir is first used") {
     TempDir dir;
     auto maildir = dir.path / "Maildir";
     must(ensure_maildir(maildir.string()));
-    auto old_file = maildir / "tmp" / "old";
-    auto new_file = maildir / "tmp" / "recent";
+    auto old_file = maildir / "tmp" / "1700000000.M000001P42Q1R0123456789abcdef.old.test";
+    auto new_file = maildir / "tmp" / "1700000000.M000002P42Q2R0123456789abcdef.recent.test";
     std::ofstream(old_file) << "x";
     std::ofstream(new_file) << "y";
     auto ago = [](int hours) {

@@ -462,7 +462,9 @@ class Delivery(unittest.TestCase):
         maildir = self.tmp / "Maildir"
         for sub in ("tmp", "new", "cur"):
             (maildir / sub).mkdir(parents=True)
-        old, recent = maildir / "tmp" / "old.M1P1.host", maildir / "tmp" / "recent.M2P2.host"
+        # Names in odmr-fetch's own format: the only ones the cleaner removes.
+        old = maildir / "tmp" / "1700000000.M000001P1Q1R0123456789abcdef.host"
+        recent = maildir / "tmp" / "1700000000.M000002P2Q2R0123456789abcdef.host"
         old.write_text("left by a crash\n")
         recent.write_text("still being written\n")
         now = time.time()

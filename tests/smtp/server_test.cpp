@@ -288,3 +288,17 @@ TEST_CASE("at -vv every change of the session's state is logged") {
         CHECK(log.find(std::string("reversed session: ") + step) != std::string::npos);
     }
 }
+
+TEST_CASE("the sink can refuse one recipient at RCPT; the others are delivered") {
+    RecordingSink sink;
+    sink.refused_recipient = "bob@example.org";
+    auto session = converse(ehlo + "MAIL FROM:<sender@origin.test> SIZE=321\r\n" +
+                                "RCPT TO:<bob@example.org>\r\n" + rcpt + "DATA\r\n" +
+                                "Subject: hi\r\n\r\nbody\r\n.\r\n" + quit,
+                            sink, config());
+    CHECK(session.codes() == Codes{220, 250, 250, 553, 250, 354, 250, 221});
+    CHECK(session.has_line_starting("553 5.1.3 Refused by the test sink"));
+    CHECK(sink.declared_size_seen == 321);
+    REQUIRE(sink.begun.size() == 1);
+    CHECK(sink.begun[0].recipients == std::vector<std::string>{"alice@example.org"});
+}

@@ -2,6 +2,7 @@
 // double for whatever drives a Sink (the reversed session's tests).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -28,6 +29,15 @@ class RecordingSink final : public mail::Sink {
     int aborts = 0;
     int syncs = 0;
     int withdrawals = 0;
+    std::string refused_recipient;         // check_recipient() refuses it with 553 5.1.3
+    std::uint64_t declared_size_seen = 0;  // check_recipient()'s last declared size
+
+    asio::awaitable<std::optional<mail::Reply>> check_recipient(
+        std::string_view recipient, std::uint64_t declared_size) override {
+        declared_size_seen = declared_size;
+        if (recipient != refused_recipient) co_return std::nullopt;
+        co_return mail::Reply{553, "5.1.3", "Refused by the test sink"};
+    }
 
     asio::awaitable<Status> begin(const mail::Envelope& envelope) override {
         if (fail_begin) co_return make_error(Errc::storage, "begin refused by the test");

@@ -1,0 +1,112 @@
+#include "deliver/maildir.h"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "support/scratch_dir.h"
+
+using namespace odmr;
+using namespace odmr::deliver;
+using odmr::test::ScratchDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+const Log quiet(0, nullptr);
+const std::string stale_name = "1700000000.M000001P42Q1R0123456789abcdef.host.test";
+
+OpenMaildir must_open(const fs::path& maildir, bool create = true) {
+    auto opened = open_maildir(split_trusted(maildir.string(), maildir.string()), create);
+    REQUIRE_MESSAGE(opened.ok(), opened.error().message());
+    return std::move(*opened);
+}
+
+uid_t owner_of(const fs::path& path) {
+    struct stat st {};
+    REQUIRE(::lstat(path.c_str(), &st) == 0);
+    return st.st_uid;
+}
+
+}  // namespace
+
+TEST_CASE("the cleaner removes only stale files named like our own deliveries") {
+    ScratchDir dir;
+    auto maildir = dir.path / "Maildir";
+    auto opened = must_open(maildir);
+    for (const char* name : {"dovecot.tmp", "notes.txt", "1700000000.M1P2Q3R4.x"}) {
+        test::write_file(maildir / "tmp" / name, "keep");
+        test::age_file(maildir / "tmp" / name, 40);
+    }
+    test::write_file(maildir / "tmp" / stale_name, "dead delivery");
+    test::age_file(maildir / "tmp" / stale_name, 40);
+    CHECK(clean_stale_tmp(opened, stale_tmp_age, quiet) == 1);
+    CHECK_FALSE(fs::exists(maildir / "tmp" / stale_name));
+    CHECK(fs::exists(maildir / "tmp" / "dovecot.tmp"));
+    CHECK(fs::exists(maildir / "tmp" / "notes.txt"));
+    CHECK(fs::exists(maildir / "tmp" / "1700000000.M1P2Q3R4.x"));
+}
+
+TEST_CASE("the cleaner never removes through a link") {
+    ScratchDir dir;
+    auto maildir = dir.path / "Maildir";
+    auto opened = must_open(maildir);
+    fs::create_directories(dir.path / "precious");
+    test::write_file(dir.path / "precious" / "file", "keep");
+    test::age_file(dir.path / "precious" / "file", 40);
+    fs::create_symlink(dir.path / "precious" / "file", maildir / "tmp" / stale_name);
+    test::age_file(maildir / "tmp" / stale_name, 40);
+    CHECK(clean_stale_tmp(opened, stale_tmp_age, quiet) == 0);
+    CHECK(fs::exists(dir.path / "precious" / "file"));
+}
+
+TEST_CASE("a tmp/ that is a link to another directory is not cleaned and not opened") {
+    ScratchDir dir;
+    auto maildir = dir.path / "Maildir";
+    fs::create_directories(maildir / "new");
+    fs::create_directories(maildir / "cur");
+    fs::create_directories(dir.path / "victim");
+    test::write_file(dir.path / "victim" / stale_name, "not ours");
+    test::age_file(dir.path / "victim" / stale_name, 40);
+    fs::create_directory_symlink(dir.path / "victim", maildir / "tmp");
+    CHECK(clean_stale_tmp(maildir.string(), stale_tmp_age, quiet) == 0);
+    CHECK(fs::exists(dir.path / "victim" / stale_name));
+    auto opened = open_maildir(split_trusted(maildir.string(), maildir.string()), true);
+    REQUIRE_FALSE(opened.ok());
+    CHECK(opened.error().detail == maildir.string() + "/tmp is a symbolic link: refusing it");
+}
+
+TEST_CASE("check_subdirectories names a linked tmp, new or cur") {
+    ScratchDir dir;
+    fs::create_directories(dir.path / "tmp");
+    UniqueFd top(::open(dir.path.c_str(), O_RDONLY | O_DIRECTORY));
+    CHECK(check_subdirectories(top.get(), "M").ok());
+    fs::create_directory_symlink("/", dir.path / "cur");
+    auto linked = check_subdirectories(top.get(), "M");
+    REQUIRE_FALSE(linked.ok());
+    CHECK(linked.error().detail == "M/cur is a symbolic link: refusing it");
+    fs::remove(dir.path / "cur");
+    test::write_file(dir.path / "new", "a file is for open_maildir() to refuse");
+    CHECK(check_subdirectories(top.get(), "M").ok());
+}
+
+TEST_CASE("without create, a missing Maildir is an error and nothing is made") {
+    ScratchDir dir;
+    auto opened = open_maildir({dir.path.string(), {"nobody-here"}}, false);
+    REQUIRE_FALSE(opened.ok());
+    CHECK(opened.error().is(Errc::storage));
+    CHECK_FALSE(fs::exists(dir.path / "nobody-here"));
+}
+
+TEST_CASE("as root, tmp, new and cur made in a user's Maildir belong to that user") {
+    if (!test::running_as_root()) return;
+    ScratchDir dir;
+    auto maildir = dir.path / "Maildir";
+    fs::create_directories(maildir);
+    test::give_to_other_user(maildir);
+    auto opened = must_open(maildir);
+    CHECK(opened.uid == test::other_uid);
+    CHECK(opened.gid == test::other_gid);
+    for (const char* sub : {"tmp", "new", "cur"}) CHECK(owner_of(maildir / sub) == test::other_uid);
+}
