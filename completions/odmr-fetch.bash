@@ -153,7 +153,8 @@ _odmr_fetch()
             ;;
         --user | --helo-name | --max-sessions | --connect-timeout | \
             --timeout | --atrn-timeout | --mda-timeout | --max-message-size | --max-recipients | \
-            --max-line-length | --max-commands | --max-errors | --session-timeout)
+            --max-line-length | --max-commands | --max-errors | --session-timeout | \
+            --run-timeout)
             # Free text or a number: nothing to offer.
             return
             ;;
@@ -168,7 +169,7 @@ _odmr_fetch()
             --deliver --helo-name --auth
             --allow-plaintext-auth --max-sessions --connect-timeout --timeout
             --atrn-timeout --mda-timeout --max-message-size --max-recipients --max-line-length
-            --max-commands --max-errors --session-timeout -v --verbose -q --quiet' \
+            --max-commands --max-errors --session-timeout --run-timeout -v --verbose -q --quiet' \
             -- "$cur"))
         return
     fi

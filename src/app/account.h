@@ -33,6 +33,7 @@ struct Account {
     net::TlsPolicy tls_policy;
     net::Duration connect_timeout{};
     net::Duration mda_timeout{};
+    net::Duration run_timeout{};  // the whole run, every session (--run-timeout)
     unsigned max_sessions = 100;
     std::unique_ptr<Secret> password;  // stable address: the customer config points at it
                                        // (null when only EXTERNAL is used, or --serverinfo)

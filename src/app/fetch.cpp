@@ -8,6 +8,7 @@
 #include "deliver/mda_sink.h"
 #include "deliver/relay_sink.h"
 #include "net/connect.h"
+#include "net/deadline.h"
 #include "net/reader.h"
 #include "net/route.h"
 #include "odmr/customer.h"
@@ -43,14 +44,20 @@ namespace {
 
 // One connection: negotiate, and if the line turns around, receive.
 // Returns the messages delivered, or nothing when the provider has no mail.
+// No wait goes past `run` (--run-timeout), except the storing of a message
+// already received and its 250: the reversed session ends at the latest then.
 asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
-    const Account& account, deliver::Sink* sink, asio::ssl::context& tls_context, const Log& log) {
-    auto opened = co_await net::open_stream(account.route, tls_context, account.connect_timeout);
+    const Account& account, deliver::Sink* sink, asio::ssl::context& tls_context, const Log& log,
+    net::Deadline run) {
+    auto opened =
+        co_await net::open_stream(account.route, tls_context, run.clamp(account.connect_timeout));
     if (!opened) co_return opened.error();
     log.info("connected to " + net::describe(account.route));
     net::Stream& stream = **opened;
     net::Reader reader(stream);
-    odmr::Customer customer(reader, account.customer, log);
+    odmr::CustomerConfig customer_config = account.customer;
+    customer_config.deadline = run;
+    odmr::Customer customer(reader, customer_config, log);
     auto negotiated = co_await customer.negotiate();
     if (!negotiated) {
         if (!negotiated.error().is(Errc::connection_lost) &&
@@ -68,11 +75,14 @@ asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
     // Served here into the sink, or handed to a local MTA.
     Result<smtp::SessionReport> report = smtp::SessionReport{};
     if (sink == nullptr) {
-        HandoffLimits limits{account.server.command_timeout, account.server.session_timeout,
-                             account.connect_timeout};
+        HandoffLimits limits{account.server.command_timeout,
+                             run.clamp(account.server.session_timeout),
+                             run.clamp(account.connect_timeout)};
         report = co_await hand_off(reader, account.delivery.handoff, limits, log);
     } else {
-        smtp::Server server(reader, *sink, account.server, log);
+        smtp::ServerConfig server_config = account.server;
+        server_config.session_timeout = run.clamp(server_config.session_timeout);
+        smtp::Server server(reader, *sink, server_config, log);
         report = co_await server.run();
     }
     stream.close();
@@ -85,11 +95,20 @@ asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
 asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink* sink,
                                     asio::ssl::context& tls_context, const Log& log) {
     FetchSummary summary;
+    auto run = net::Deadline::after(account.run_timeout);
+    const auto run_over =
+        make_error(Errc::timeout,
+                   "the run's time limit (--run-timeout) was reached; more mail may be waiting");
     while (summary.sessions < account.max_sessions) {
+        if (run.passed()) {
+            summary.error = run_over;
+            break;
+        }
         ++summary.sessions;
-        auto session = co_await one_session(account, sink, tls_context, log);
+        auto session = co_await one_session(account, sink, tls_context, log, run);
         if (!session) {
-            summary.error = session.error();
+            summary.error =
+                session.error().is(Errc::timeout) && run.passed() ? run_over : session.error();
             break;
         }
         if (!session->has_value()) {

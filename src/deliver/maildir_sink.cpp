@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -19,6 +20,15 @@ constexpr std::size_t write_size = 64 * 1024;
 UniqueFd create_exclusive(const std::string& path) {
     // Read and write: the first copy is read back for the others.
     return UniqueFd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+}
+
+// The envelope's addresses become header fields: the SMTP parser refused
+// control characters in them, and a header is only written when that holds.
+bool fits_a_header(std::string_view value) {
+    return std::none_of(value.begin(), value.end(), [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7f;
+    });
 }
 
 std::string lf_only(std::string_view crlf) {
@@ -60,6 +70,9 @@ std::string MaildirSink::head(const Copy& copy) const {
 
 asio::awaitable<Status> MaildirSink::begin(const Envelope& envelope) {
     abort();
+    if (!fits_a_header(envelope.sender) ||
+        !std::all_of(envelope.recipients.begin(), envelope.recipients.end(), fits_a_header))
+        co_return make_error(Errc::software, "control character in an envelope address");
     sender_ = envelope.sender;
     received_ = lf_only(envelope.received);
     for (const auto& recipient : envelope.recipients) {

@@ -37,6 +37,7 @@ struct CustomerConfig {
     std::vector<std::string> domains;                                // ATRN argument
     net::Duration command_timeout = std::chrono::minutes(5);
     net::Duration atrn_timeout = std::chrono::minutes(10);
+    net::Deadline deadline = net::Deadline::never();  // the run's end: no wait goes past it
 };
 
 enum class Outcome { mail_follows, no_mail };
@@ -75,6 +76,7 @@ class Customer {
                                                   std::string shown);
     asio::awaitable<Result<Negotiation>> atrn(smtp::Capabilities capabilities);
     sasl::ChannelBinding binding();
+    net::Duration limit(net::Duration timeout) const { return config_.deadline.clamp(timeout); }
     Result<std::string> choose(const smtp::Capabilities& capabilities,
                                const sasl::ChannelBinding& binding) const;
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "util/idn.h"
 #include "util/text.h"
 
 namespace odmr::smtp {
@@ -79,7 +80,10 @@ void Server::reply_lines(int code, const std::vector<std::string>& lines) {
 asio::awaitable<Status> Server::flush() {
     co_await settle();
     if (output_.empty()) co_return Status{};
-    auto status = co_await reader_.stream().write(output_, time_left(config_.command_timeout));
+    // issue 12: a message already stored gets its 250 even after the session's
+    // (or the run's) time is up: the command timeout, not what is left.
+    auto limit = unsent_acks_ > 0 ? config_.command_timeout : time_left(config_.command_timeout);
+    auto status = co_await reader_.stream().write(output_, limit);
     output_.clear();
     if (!status && unsent_acks_ > 0)
         log_.warning(std::to_string(unsent_acks_) +
@@ -114,6 +118,7 @@ net::Duration Server::time_left(net::Duration limit) const {
 
 asio::awaitable<Result<SessionReport>> Server::run() {
     auto result = co_await serve();
+    refusals_.summarise();  // issue 12
     if (!staged_.empty()) {
         // Received in full but never acknowledged: the provider still has
         // them and will send them again, so keeping them would double them.
@@ -270,9 +275,9 @@ asio::awaitable<Status> Server::on_mail(std::string_view argument) {
 }
 
 bool Server::domain_accepted(std::string_view address) const {
-    auto domain = domain_of(address);
-    return std::any_of(config_.domains.begin(), config_.domains.end(),
-                       [&](const std::string& d) { return text::iequals(d, domain); });
+    auto domain = idn::to_ascii(domain_of(address));  // issue 12: compare A-labels
+    return domain && std::any_of(config_.domains.begin(), config_.domains.end(),
+                                 [&](const std::string& d) { return text::iequals(d, *domain); });
 }
 
 asio::awaitable<Status> Server::on_rcpt(std::string_view argument) {
@@ -291,10 +296,10 @@ asio::awaitable<Status> Server::on_rcpt(std::string_view argument) {
         co_return Status{};
     }
     if (!domain_accepted(parsed->address)) {
-        log_.warning("refused recipient <" + header_safe(parsed->address, true) +
-                     ">: not in the requested domains");
-        reply(550, "5.7.1", "Relaying denied: not a domain of this customer");
-        co_return Status{};
+        // issue 12: summarised in the log, and counted toward --max-errors
+        refusals_.refused(header_safe(parsed->address, true), "not in the requested domains");
+        co_return co_await error_reply(550, "5.7.1",
+                                       "Relaying denied: not a domain of this customer");
     }
     auto& recipients = envelope_.recipients;
     bool duplicate = std::any_of(recipients.begin(), recipients.end(), [&](const std::string& r) {

@@ -19,6 +19,7 @@
 #include "smtp/command.h"
 #include "smtp/dot_decoder.h"
 #include "smtp/params.h"
+#include "smtp/refusal_log.h"
 #include "util/log.h"
 #include "util/result.h"
 
@@ -26,7 +27,7 @@ namespace odmr::smtp {
 
 struct ServerConfig {
     std::string hostname;              // our name in the greeting and trace headers
-    std::vector<std::string> domains;  // recipients must be in one of these
+    std::vector<std::string> domains;  // recipients must be in one of these (A-labels)
     std::size_t max_message_size = 200 * 1024 * 1024;
     std::size_t max_recipients = 1000;    // per transaction
     std::size_t max_errors = 20;          // erroneous commands before we hang up
@@ -153,6 +154,7 @@ class Server {
     std::string fail_text_;
     DotDecoder decoder_;
     SessionReport report_;
+    RefusalLog refusals_{log_};  // issue 12: refused recipients, summarised
 };
 
 }  // namespace odmr::smtp

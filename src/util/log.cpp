@@ -4,22 +4,25 @@
 
 namespace odmr {
 
-void Log::emit(int min_level, std::string_view prefix, std::string_view text) const {
-    if (level_ < min_level || out_ == nullptr) return;
-    std::string line = "odmr-fetch: ";
-    line += prefix;
-    // Never let a peer's bytes drive the terminal: show control characters.
+void append_printable(std::string& out, std::string_view text) {
     for (char c : text) {
         auto u = static_cast<unsigned char>(c);
         if (u < 0x20 || u == 0x7f) {
             static constexpr char hex[] = "0123456789abcdef";
-            line += "\\x";
-            line += hex[u >> 4];
-            line += hex[u & 15];
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 15];
         } else {
-            line += c;
+            out += c;
         }
     }
+}
+
+void Log::emit(int min_level, std::string_view prefix, std::string_view text) const {
+    if (level_ < min_level || out_ == nullptr) return;
+    std::string line = "odmr-fetch: ";
+    line += prefix;
+    append_printable(line, text);
     line += '\n';
     std::fwrite(line.data(), 1, line.size(), out_);
     std::fflush(out_);

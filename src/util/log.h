@@ -6,9 +6,15 @@
 #pragma once
 
 #include <cstdio>
+#include <string>
 #include <string_view>
 
 namespace odmr {
+
+// Appends `text` with every control character (CR, LF, ESC, BEL...) shown as
+// "\xNN", so that a peer's bytes never drive the terminal. The log filters
+// everything through it; so does any other output of a peer's words.
+void append_printable(std::string& out, std::string_view text);
 
 class Log {
   public:
