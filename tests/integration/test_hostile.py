@@ -169,7 +169,7 @@ class Hostile(unittest.TestCase):
         raw = files[0].read_bytes()
         self.assertNotIn(b"X-Injected", raw)
         self.assertNotIn(b"attacker.test", raw)
-        self.assertEqual(split_stored(raw)[0], b"ada@origin.test")
+        self.assertEqual(split_stored(raw)[0], "ada@origin.test")
 
     def test_helo_name_with_line_break_refused(self):
         """--helo-name with CR, LF or a space: status 64 before connecting."""
@@ -324,7 +324,7 @@ class Hostile(unittest.TestCase):
         head = files[0].read_bytes().split(b"\n\n")[0].decode("utf-8")
         for rcpt in (f"anna@{A_LABEL}", f"bea@{U_LABEL}", "carl@BÜCHER.example"):
             self.assertIn(f"Delivered-To: {rcpt}", head)
-        self.assertNotIn("dora@", head)
+        self.assertNotIn("Delivered-To: dora@", head)
 
     def test_invalid_idn_refused_at_start(self):
         """A domain that is not a valid IDN: status 64, no connection."""
