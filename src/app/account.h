@@ -31,9 +31,9 @@ struct DeliverySpec {
 struct Account {
     net::Route route;  // the provider, and the SOCKS5 proxy on the way if any
     net::TlsPolicy tls_policy;
-    net::Duration connect_timeout{};
-    net::Duration mda_timeout{};
-    net::Duration run_timeout{};  // the whole run, every session (--run-timeout)
+    Duration connect_timeout{};
+    Duration mda_timeout{};
+    Duration run_timeout{};  // the whole run, every session (--run-timeout)
     unsigned max_sessions = 100;
     std::unique_ptr<Secret> password;  // stable address: the customer config points at it
                                        // (null when only EXTERNAL is used, or --serverinfo)

@@ -8,18 +8,18 @@
 #include "deliver/mda_sink.h"
 #include "deliver/relay_sink.h"
 #include "net/connect.h"
-#include "net/deadline.h"
 #include "net/reader.h"
 #include "net/route.h"
 #include "odmr/customer.h"
 #include "smtp/server.h"
+#include "util/time.h"
 
 namespace odmr::app {
 
-Result<std::unique_ptr<deliver::Sink>> make_sink(const Account& account, const Log& log) {
+Result<std::unique_ptr<mail::Sink>> make_sink(const Account& account, const Log& log) {
     const DeliverySpec& spec = account.delivery;
     const std::string& hostname = account.server.hostname;
-    std::unique_ptr<deliver::Sink> sink;
+    std::unique_ptr<mail::Sink> sink;
     if (spec.kind == "maildir") {
         sink = std::make_unique<deliver::MaildirSink>(spec.target, hostname, log);
     } else if (spec.kind == "mda") {
@@ -47,10 +47,10 @@ namespace {
 // No wait goes past `run` (--run-timeout), except the storing of a message
 // already received and its 250: the reversed session ends at the latest then.
 asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
-    const Account& account, deliver::Sink* sink, asio::ssl::context& tls_context, const Log& log,
-    net::Deadline run) {
+    const Account& account, mail::Sink* sink, asio::ssl::context& tls_context, const Log& log,
+    Deadline run) {
     auto opened =
-        co_await net::open_stream(account.route, tls_context, run.clamp(account.connect_timeout));
+        co_await net::open_stream(account.route, tls_context, run.left(account.connect_timeout));
     if (!opened) co_return opened.error();
     log.info("connected to " + net::describe(account.route));
     net::Stream& stream = **opened;
@@ -76,12 +76,12 @@ asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
     Result<smtp::SessionReport> report = smtp::SessionReport{};
     if (sink == nullptr) {
         HandoffLimits limits{account.server.command_timeout,
-                             run.clamp(account.server.session_timeout),
-                             run.clamp(account.connect_timeout)};
+                             run.left(account.server.session_timeout),
+                             run.left(account.connect_timeout)};
         report = co_await hand_off(reader, account.delivery.handoff, limits, log);
     } else {
         smtp::ServerConfig server_config = account.server;
-        server_config.session_timeout = run.clamp(server_config.session_timeout);
+        server_config.session_timeout = run.left(server_config.session_timeout);
         smtp::Server server(reader, *sink, server_config, log);
         report = co_await server.run();
     }
@@ -92,10 +92,10 @@ asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
 
 }  // namespace
 
-asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink* sink,
+asio::awaitable<FetchSummary> fetch(const Account& account, mail::Sink* sink,
                                     asio::ssl::context& tls_context, const Log& log) {
     FetchSummary summary;
-    auto run = net::Deadline::after(account.run_timeout);
+    Deadline run(account.run_timeout);
     const auto run_over =
         make_error(Errc::timeout,
                    "the run's time limit (--run-timeout) was reached; more mail may be waiting");

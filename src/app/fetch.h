@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "app/account.h"
-#include "deliver/sink.h"
+#include "mail/sink.h"
 #include "util/log.h"
 
 namespace odmr::app {
@@ -23,9 +23,9 @@ struct FetchSummary {
 
 // The sink for the account's --deliver; none (nullptr) for handoff, where
 // the session is bridged to a local MTA instead of served here.
-Result<std::unique_ptr<deliver::Sink>> make_sink(const Account& account, const Log& log);
+Result<std::unique_ptr<mail::Sink>> make_sink(const Account& account, const Log& log);
 
-asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink* sink,
+asio::awaitable<FetchSummary> fetch(const Account& account, mail::Sink* sink,
                                     asio::ssl::context& tls_context, const Log& log);
 
 // Exit status for a finished run (see app/exit_code.h).

@@ -23,9 +23,9 @@ struct HandoffTarget {
 };
 
 struct HandoffLimits {
-    net::Duration idle = std::chrono::minutes(5);   // no byte either way for this long: hang up
-    net::Duration session = std::chrono::hours(3);  // the whole bridged session
-    net::Duration connect = std::chrono::seconds(30);
+    Duration idle = std::chrono::minutes(5);   // no byte either way for this long: hang up
+    Duration session = std::chrono::hours(3);  // the whole bridged session
+    Duration connect = std::chrono::seconds(30);
 };
 
 // Bridges the session until either side closes it. The report counts the

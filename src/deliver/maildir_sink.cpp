@@ -68,7 +68,7 @@ std::string MaildirSink::head(const Copy& copy) const {
     return out + received_;
 }
 
-asio::awaitable<Status> MaildirSink::begin(const Envelope& envelope) {
+asio::awaitable<Status> MaildirSink::begin(const mail::Envelope& envelope) {
     abort();
     if (!fits_a_header(envelope.sender) ||
         !std::all_of(envelope.recipients.begin(), envelope.recipients.end(), fits_a_header))

@@ -28,7 +28,7 @@ asio::awaitable<Result<std::size_t>> Reader::fill(Duration timeout) {
 }
 
 asio::awaitable<Result<std::string_view>> Reader::read_line(std::size_t max, Duration timeout) {
-    co_return co_await read_line(max, Deadline::after(timeout));
+    co_return co_await read_line(max, Deadline(timeout));
 }
 
 asio::awaitable<Result<std::string_view>> Reader::read_line(std::size_t max, Deadline deadline) {

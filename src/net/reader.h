@@ -8,9 +8,9 @@
 #include <string_view>
 #include <vector>
 
-#include "net/deadline.h"
 #include "net/stream.h"
 #include "util/result.h"
+#include "util/time.h"
 
 namespace odmr::net {
 

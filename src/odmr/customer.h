@@ -18,6 +18,7 @@
 #include "smtp/reply.h"
 #include "util/log.h"
 #include "util/result.h"
+#include "util/time.h"
 
 namespace odmr::odmr {
 
@@ -35,9 +36,10 @@ struct CustomerConfig {
     bool client_certificate = false;  // a TLS client certificate is configured (EXTERNAL)
     net::BindingType channel_binding = net::BindingType::automatic;  // for SCRAM-*-PLUS
     std::vector<std::string> domains;                                // ATRN argument
-    net::Duration command_timeout = std::chrono::minutes(5);
-    net::Duration atrn_timeout = std::chrono::minutes(10);
-    net::Deadline deadline = net::Deadline::never();  // the run's end: no wait goes past it
+    Duration command_timeout = std::chrono::minutes(5);
+    Duration atrn_timeout = std::chrono::minutes(10);
+    // The run's end (--run-timeout): no wait goes past it. By default far away.
+    Deadline deadline{std::chrono::hours(24 * 365 * 10)};
 };
 
 enum class Outcome { mail_follows, no_mail };
@@ -75,10 +77,10 @@ class Customer {
     asio::awaitable<Result<smtp::Reply>> converse(sasl::Mechanism& mechanism, std::string line,
                                                   std::string shown);
     asio::awaitable<Result<Negotiation>> atrn(smtp::Capabilities capabilities);
-    sasl::ChannelBinding binding();
-    net::Duration limit(net::Duration timeout) const { return config_.deadline.clamp(timeout); }
+    ChannelBinding binding();
+    Duration limit(Duration timeout) const { return config_.deadline.left(timeout); }
     Result<std::string> choose(const smtp::Capabilities& capabilities,
-                               const sasl::ChannelBinding& binding) const;
+                               const ChannelBinding& binding) const;
 
     net::Reader& reader_;
     const CustomerConfig& config_;

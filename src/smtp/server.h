@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "deliver/sink.h"
+#include "mail/sink.h"
 #include "net/reader.h"
 #include "smtp/command.h"
 #include "smtp/dot_decoder.h"
@@ -34,9 +34,9 @@ struct ServerConfig {
     std::size_t max_commands = 1000000;   // per session
     std::size_t max_line = 1000;          // command line octets, CRLF excluded
     std::size_t max_body_line = 1 << 20;  // message line octets, CRLF excluded
-    net::Duration command_timeout = std::chrono::minutes(5);
-    net::Duration data_timeout = std::chrono::minutes(5);   // per read of message data
-    net::Duration session_timeout = std::chrono::hours(3);  // the whole reversed session
+    Duration command_timeout = std::chrono::minutes(5);
+    Duration data_timeout = std::chrono::minutes(5);   // per read of message data
+    Duration session_timeout = std::chrono::hours(3);  // the whole reversed session
 };
 
 // What happened in one reversed session.
@@ -50,7 +50,7 @@ struct SessionReport {
 
 class Server {
   public:
-    Server(net::Reader& reader, deliver::Sink& sink, const ServerConfig& config, const Log& log);
+    Server(net::Reader& reader, mail::Sink& sink, const ServerConfig& config, const Log& log);
 
     // Runs the session to its end. An error means a message was cut off or
     // the provider misbehaved past our limits; acknowledged messages are safe
@@ -113,19 +113,19 @@ class Server {
     std::string trace_header() const;
     bool domain_accepted(std::string_view address) const;
     void reset_transaction();
-    net::Duration time_left(net::Duration limit) const;
+    Duration time_left(Duration limit) const;
 
     // Queues one reply; replies go out together when the provider has no
     // more pipelined commands waiting (RFC 2920).
     void reply(int code, std::string_view enhanced, std::string_view text);
     void reply_lines(int code, const std::vector<std::string>& lines);
-    void refuse(const Refusal& refusal) { reply(refusal.code, refusal.enhanced, refusal.text); }
+    void refuse(const mail::Reply& refusal) { reply(refusal.code, refusal.enhanced, refusal.text); }
     asio::awaitable<Status> flush();
     asio::awaitable<Status> error_reply(int code, std::string_view enhanced, std::string_view text);
     asio::awaitable<Status> hang_up(std::string_view enhanced, const std::string& text, Errc why);
 
     net::Reader& reader_;
-    deliver::Sink& sink_;
+    mail::Sink& sink_;
     const ServerConfig& config_;
     const Log& log_;
     std::chrono::steady_clock::time_point session_end_;
@@ -143,7 +143,7 @@ class Server {
     bool bdat_cr_ = false;            // BDAT: the last octet seen was CR
 
     // The current transaction.
-    deliver::Envelope envelope_;
+    mail::Envelope envelope_;
     MailParams mail_;
     bool begun_ = false;    // the sink has the message open
     std::size_t size_ = 0;  // octets of message data so far

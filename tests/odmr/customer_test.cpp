@@ -395,7 +395,7 @@ TEST_CASE("after a stripped or refused STARTTLS, CRAM-MD5 is not used unless nam
 TEST_CASE("no wait of the negotiation goes past the run's deadline") {
     Secret password("tanstaaftanstaaf");
     auto c = config(password);
-    c.deadline = net::Deadline::after(std::chrono::seconds(0));
+    c.deadline = Deadline(std::chrono::seconds(0));
     auto run = negotiate_with(Script{}, c);
     CHECK(run.error().is(Errc::timeout));
     CHECK_FALSE(run.heard_line_starting("ATRN"));
