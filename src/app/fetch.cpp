@@ -60,9 +60,7 @@ asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
     odmr::Customer customer(reader, customer_config, log);
     auto negotiated = co_await customer.negotiate();
     if (!negotiated) {
-        if (!negotiated.error().is(Errc::connection_lost) &&
-            !negotiated.error().is(Errc::timeout) && !negotiated.error().is(Errc::tls))
-            co_await customer.quit();
+        co_await customer.quit_after(negotiated.error());
         stream.close();
         co_return negotiated.error();
     }

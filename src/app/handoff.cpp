@@ -5,17 +5,16 @@
 
 #include <algorithm>
 #include <array>
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
-#include <asio/use_awaitable.hpp>
 #include <cstring>
 #include <optional>
 #include <system_error>
 
 #include "deliver/child_process.h"
+#include "net/awaitable.h"
 #include "smtp/session_observer.h"
 #include "util/text.h"
 
@@ -23,23 +22,23 @@ namespace odmr::app {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+using net::use_tuple;
 
 // The local end of the bridge: a socket to the MTA, or a program with its
 // stdin and stdout on one end of a socketpair.
 struct Local {
     std::optional<deliver::ChildProcess> child;
     UniqueFd child_output;  // the program's stderr, ours to read
-    std::optional<asio::ip::tcp::socket> socket;
+    std::unique_ptr<net::Stream> stream;
 };
 
 asio::awaitable<Result<Local>> open_local(const HandoffTarget& target,
                                           const HandoffLimits& limits) {
     Local local;
     if (target.argv.empty()) {
-        auto socket = co_await deliver::connect_local(target.endpoint, limits.connect);
-        if (!socket) co_return socket.error();
-        local.socket.emplace(std::move(*socket));
+        auto stream = co_await deliver::connect_local(target.endpoint, limits.connect);
+        if (!stream) co_return stream.error();
+        local.stream = std::move(*stream);
         co_return local;
     }
     int pair[2] = {-1, -1};
@@ -55,9 +54,9 @@ asio::awaitable<Result<Local>> open_local(const HandoffTarget& target,
     local.child.emplace(std::move(*child));
     local.child_output = std::move(errors->first);
     auto executor = co_await asio::this_coro::executor;
-    auto socket = deliver::adopt_stream_socket(executor, ours.release());
+    auto socket = deliver::adopt_local_socket(executor, ours.release());
     if (!socket) co_return socket.error();
-    local.socket.emplace(std::move(*socket));
+    local.stream = std::make_unique<net::Stream>(std::move(*socket));
     co_return local;
 }
 
@@ -130,8 +129,7 @@ asio::awaitable<Result<smtp::SessionReport>> hand_off(net::Reader& provider,
                              "handoff to " + describe(target) + ": " + opened.error().message());
     }
     Local& local = *opened;
-    asio::ssl::context unused_tls(asio::ssl::context::tls_client);
-    net::Stream mta(std::move(*local.socket), unused_tls);
+    net::Stream& mta = *local.stream;
     log.info("handing the session to " + describe(target));
 
     smtp::SessionObserver observer;

@@ -2,16 +2,16 @@
 
 #include <string>
 
+#include "util/hex.h"
+
 namespace odmr {
 
 void append_printable(std::string& out, std::string_view text) {
     for (char c : text) {
         auto u = static_cast<unsigned char>(c);
         if (u < 0x20 || u == 0x7f) {
-            static constexpr char hex[] = "0123456789abcdef";
             out += "\\x";
-            out += hex[u >> 4];
-            out += hex[u & 15];
+            hex::append(out, u);
         } else {
             out += c;
         }
