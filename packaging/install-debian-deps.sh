@@ -3,7 +3,7 @@
 # (bookworm), as root. With --test, also the test suite's peers and tools.
 set -eu
 packages="build-essential cmake ninja-build pkg-config libasio-dev libssl-dev libcli11-dev
-          libsodium-dev libidn-dev doctest-dev python3 openssl"
+          libsodium-dev libidn-dev libidn2-dev doctest-dev python3 openssl"
 if [ "${1:-}" = "--test" ]; then
     # clang and its runtime for the libFuzzer targets; the real local peers
     # of the delivery tests: Dovecot's LMTP server and Exim (an MTA: it

@@ -14,6 +14,7 @@
 #include "deliver/placeholders.h"
 #include "sasl/mechanism.h"
 #include "util/regular_file.h"
+#include "util/idn.h"
 #include "util/text.h"
 
 namespace odmr::app {
@@ -122,12 +123,32 @@ Result<std::vector<std::string>> parse_domains(const std::vector<std::string>& g
                 valid = valid && (std::isalnum(u) || c == '-' || c == '.' || u >= 0x80);
             }
             if (!valid) return make_error(Errc::usage, "invalid domain \"" + domain + "\"");
-            out.push_back(text::lower(domain));
+            // Once, here: the server compares recipients' domains as A-labels.
+            auto ascii = idn::to_ascii(domain);
+            if (!ascii)
+                return make_error(Errc::usage,
+                                  "invalid domain \"" + domain + "\": " + ascii.error().detail);
+            out.push_back(std::move(*ascii));
         }
     }
     if (out.empty() && required)
         return make_error(Errc::usage, "no DOMAIN given: name the domains to fetch mail for");
     return out;
+}
+
+// Our name goes into EHLO and into every Received: header we write: a line
+// break in it would be a header (or command) of someone else's choosing.
+Status check_helo_name(std::string_view name, bool from_system) {
+    bool clean = !name.empty() && name.size() <= 255;
+    for (char c : name) {
+        auto u = static_cast<unsigned char>(c);
+        clean = clean && u > 0x20 && u != 0x7f;
+    }
+    if (clean) return {};
+    return make_error(Errc::usage, from_system ? "the system's host name is not usable as an EHLO "
+                                                 "name; set one with --helo-name"
+                                               : "--helo-name must be one word of printable "
+                                                 "characters (no space, CR, LF or NUL)");
 }
 
 // A private key is a secret: ssh's rule (util/regular_file.h), refused.
@@ -245,9 +266,11 @@ Result<Account> resolve_account(const Options& o) {
     account.connect_timeout = std::chrono::seconds(o.connect_timeout);
     account.mda_timeout = std::chrono::seconds(o.mda_timeout);
     account.maildir_existing_only = o.maildir_existing_only;
+    account.run_timeout = std::chrono::seconds(o.run_timeout);
     account.max_sessions = o.max_sessions;
 
     std::string hostname = o.helo_name.empty() ? local_host_name() : o.helo_name;
+    if (auto named = check_helo_name(hostname, o.helo_name.empty()); !named) return named.error();
     auto& c = account.customer;
     c.helo_name = hostname;
     c.server_name = account.route.provider.host;

@@ -35,6 +35,7 @@ struct Account {
     Duration connect_timeout{};
     Duration mda_timeout{};
     bool maildir_existing_only = false;  // refuse recipients without a Maildir
+    Duration run_timeout{};  // the whole run, every session (--run-timeout)
     unsigned max_sessions = 100;
     std::unique_ptr<Secret> password;  // stable address: the customer config points at it
                                        // (null when only EXTERNAL is used, or --serverinfo)

@@ -13,6 +13,7 @@
 #include "net/route.h"
 #include "odmr/customer.h"
 #include "smtp/server.h"
+#include "util/time.h"
 
 namespace odmr::app {
 
@@ -51,16 +52,21 @@ struct SessionResult {
     std::optional<Error> error;
 };
 
+// No wait goes past `run` (--run-timeout), except the storing of a message
+// already received and its 250: the reversed session ends at the latest then.
 asio::awaitable<Result<smtp::SessionReport>> receive(const Account& account, mail::Sink* sink,
                                                      net::Reader& reader, const Log& log,
                                                      smtp::SessionReport& counts,
-                                                     Progress* progress) {
+                                                     Progress* progress, Deadline run) {
     if (sink == nullptr) {
-        HandoffLimits limits{account.server.command_timeout, account.server.session_timeout,
-                             account.connect_timeout};
+        HandoffLimits limits{account.server.command_timeout,
+                             run.left(account.server.session_timeout),
+                             run.left(account.connect_timeout)};
         co_return co_await hand_off(reader, account.delivery.handoff, limits, log);
     }
-    smtp::Server server(reader, *sink, account.server, log);
+    smtp::ServerConfig server_config = account.server;
+    server_config.session_timeout = run.left(server_config.session_timeout);
+    smtp::Server server(reader, *sink, server_config, log);
     if (progress != nullptr) progress->server = &server;
     auto report = co_await server.run();
     if (progress != nullptr) progress->server = nullptr;
@@ -72,10 +78,12 @@ asio::awaitable<Result<smtp::SessionReport>> receive(const Account& account, mai
 // here into the sink, or handed to a local MTA).
 asio::awaitable<SessionResult> one_session(const Account& account, mail::Sink* sink,
                                            asio::ssl::context& tls_context, const Log& log,
-                                           const FetchControl& control, FetchSummary& summary) {
+                                           const FetchControl& control, FetchSummary& summary,
+                                           Deadline run) {
     SessionResult result;
     if (control.progress != nullptr) control.progress->phase = "connecting";
-    auto opened = co_await net::open_stream(account.route, tls_context, account.connect_timeout);
+    auto opened =
+        co_await net::open_stream(account.route, tls_context, run.left(account.connect_timeout));
     if (!opened) {
         result.error = opened.error();
         co_return result;
@@ -84,7 +92,9 @@ asio::awaitable<SessionResult> one_session(const Account& account, mail::Sink* s
     net::Stream& stream = **opened;
     std::stop_callback on_stop(control.stop, [&stream] { stream.stop_reading(); });
     net::Reader reader(stream);
-    odmr::Customer customer(reader, account.customer, log);
+    odmr::CustomerConfig customer_config = account.customer;
+    customer_config.deadline = run;
+    odmr::Customer customer(reader, customer_config, log);
     auto negotiated = co_await customer.negotiate();
     summary.tls_version = stream.tls_info().version;
     if (!customer.mechanism().empty()) summary.mechanism = customer.mechanism();
@@ -102,7 +112,8 @@ asio::awaitable<SessionResult> one_session(const Account& account, mail::Sink* s
     log.info("ATRN accepted, receiving mail");
     result.turned = true;
     if (control.progress != nullptr) control.progress->phase = "receiving";
-    auto report = co_await receive(account, sink, reader, log, result.report, control.progress);
+    auto report =
+        co_await receive(account, sink, reader, log, result.report, control.progress, run);
     stream.close();
     if (report)
         result.report = *report;
@@ -122,14 +133,23 @@ asio::awaitable<FetchSummary> fetch(const Account& account, mail::Sink* sink,
                                     asio::ssl::context& tls_context, const Log& log,
                                     const FetchControl& control) {
     FetchSummary summary;
+    Deadline run(account.run_timeout);
+    const auto run_over =
+        make_error(Errc::timeout,
+                   "the run's time limit (--run-timeout) was reached; more mail may be waiting");
     bool last_delivered = false;  // the previous session delivered something
     while (summary.sessions < account.max_sessions) {
         if (control.stop.stop_requested()) {
             summary.error = make_error(Errc::stopped, "stopped before asking for more mail");
             break;
         }
+        if (run.passed()) {
+            summary.error = run_over;
+            break;
+        }
         ++summary.sessions;
-        auto session = co_await one_session(account, sink, tls_context, log, control, summary);
+        auto session =
+            co_await one_session(account, sink, tls_context, log, control, summary, run);
         summary.delivered += session.report.delivered;
         summary.failed += session.report.failed;
         summary.octets += session.report.octets;
@@ -138,7 +158,8 @@ asio::awaitable<FetchSummary> fetch(const Account& account, mail::Sink* sink,
             control.progress->octets = summary.octets;
         }
         if (session.error) {
-            summary.error = session.error;
+            summary.error =
+                session.error->is(Errc::timeout) && run.passed() ? run_over : *session.error;
             break;
         }
         if (empty_turn(session)) {

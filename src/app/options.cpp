@@ -156,6 +156,11 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
                    "Seconds one reversed session (the provider delivering) may last")
         ->type_name("SECONDS")
         ->check(CLI::Range(60u, 7u * 86400u).description(""));
+    app.add_option("--run-timeout", o.run_timeout,
+                   "Seconds the whole run may last, all sessions together (a message already "
+                   "being stored is still acknowledged)")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(10u, 30u * 86400u).description(""));
     app.add_flag("-v,--verbose", o.verbose,
                  "More output; twice: protocol transcript (secrets redacted)");
     app.add_flag("-q,--quiet", o.quiet, "Only errors and warnings");

@@ -46,6 +46,7 @@ struct Options {
     unsigned max_commands = 1000000;
     unsigned max_errors = 20;
     unsigned session_timeout = 3 * 3600;
+    unsigned run_timeout = 4 * 3600;
     int verbose = 0;
     bool quiet = false;
 

@@ -1,5 +1,6 @@
 #include "app/serverinfo.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "net/certificate.h"
@@ -66,6 +67,21 @@ std::string offer_text(const odmr::Introduction& introduction) {
     return out;
 }
 
+// The report quotes the provider (greeting, EHLO lines, certificate names):
+// each line goes through the log's filter so no ESC, BEL or CR reaches the
+// terminal.
+std::string terminal_safe(std::string_view report) {
+    std::string out;
+    out.reserve(report.size());
+    for (std::size_t start = 0; start < report.size();) {
+        auto end = std::min(report.find('\n', start), report.size());
+        append_printable(out, report.substr(start, end - start));
+        if (end < report.size()) out += '\n';
+        start = end + 1;
+    }
+    return out;
+}
+
 }  // namespace
 
 asio::awaitable<Result<std::string>> serverinfo(const Account& account,
@@ -93,7 +109,7 @@ asio::awaitable<Result<std::string>> serverinfo(const Account& account,
            (mechanism ? *mechanism : "nothing usable (" + mechanism.error().message() + ")") + "\n";
     co_await customer.quit();
     stream.close();
-    co_return out;
+    co_return terminal_safe(out);
 }
 
 }  // namespace odmr::app

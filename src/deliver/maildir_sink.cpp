@@ -21,6 +21,15 @@ namespace {
 
 constexpr std::size_t max_idle_open = 64;  // Maildirs kept open while not in use
 
+// The envelope's addresses become header fields: the SMTP parser refused
+// control characters in them, and a header is only written when that holds.
+bool fits_a_header(std::string_view value) {
+    return std::none_of(value.begin(), value.end(), [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u == 0x7f;
+    });
+}
+
 std::string lf_only(std::string_view crlf) {
     std::string out;
     LfConverter converter;
@@ -143,6 +152,9 @@ Result<UniqueFd> MaildirSink::create_file(Copy& copy) {
 
 asio::awaitable<Status> MaildirSink::begin(const mail::Envelope& envelope) {
     abort();
+    if (!fits_a_header(envelope.sender) ||
+        !std::all_of(envelope.recipients.begin(), envelope.recipients.end(), fits_a_header))
+        co_return make_error(Errc::software, "control character in an envelope address");
     sender_ = envelope.sender;
     received_ = lf_only(envelope.received);
     for (const auto& recipient : envelope.recipients) {

@@ -28,6 +28,10 @@ asio::awaitable<Result<std::size_t>> Reader::fill(Duration timeout) {
 }
 
 asio::awaitable<Result<std::string_view>> Reader::read_line(std::size_t max, Duration timeout) {
+    co_return co_await read_line(max, Deadline(timeout));
+}
+
+asio::awaitable<Result<std::string_view>> Reader::read_line(std::size_t max, Deadline deadline) {
     std::size_t scanned = 0;  // bytes of the current line already searched
     bool too_long = false;
     for (;;) {
@@ -53,7 +57,9 @@ asio::awaitable<Result<std::string_view>> Reader::read_line(std::size_t max, Dur
         } else {
             scanned = data.size();
         }
-        auto n = co_await fill(timeout);
+        if (deadline.passed())
+            co_return make_error(Errc::timeout, "timed out waiting for a whole line from the peer");
+        auto n = co_await fill(deadline.left());
         if (!n) co_return n.error();
     }
 }

@@ -10,6 +10,7 @@
 
 #include "net/stream.h"
 #include "util/result.h"
+#include "util/time.h"
 
 namespace odmr::net {
 
@@ -20,15 +21,20 @@ class Reader {
     // The next line without its line ending (CRLF, or a bare LF which is
     // tolerated). The view is valid until the next call. A line of more than
     // `max` octets is read to its end, discarded, and reported as
-    // Errc::line_too_long.
+    // Errc::line_too_long. The whole line must arrive before the deadline
+    // (`timeout` from now), however the peer spreads its bytes over time;
+    // else Errc::timeout.
     asio::awaitable<Result<std::string_view>> read_line(std::size_t max, Duration timeout);
+    asio::awaitable<Result<std::string_view>> read_line(std::size_t max, Deadline deadline);
 
     bool has_line() const;
     std::span<const char> buffered() const { return {buf_.data() + begin_, end_ - begin_}; }
     void consume(std::size_t n) { begin_ += n; }
     void discard() { begin_ = end_ = 0; }
 
-    // Reads whatever the peer sends next (at least one byte) into the buffer.
+    // Reads whatever the peer sends next (at least one byte) into the buffer;
+    // `timeout` is for this one read (message data: a slow but steady peer
+    // is not cut off; the session's own limit bounds the whole).
     asio::awaitable<Result<std::size_t>> fill(Duration timeout);
 
     Stream& stream() { return stream_; }

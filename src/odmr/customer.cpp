@@ -43,7 +43,7 @@ asio::awaitable<Result<Introduction>> Customer::open() {
         if (auto shaken = co_await handshake(); !shaken) co_return shaken.error();
     }
     Introduction out;
-    auto greeting = co_await client_.read_reply(config_.command_timeout);
+    auto greeting = co_await client_.read_reply(limit(config_.command_timeout));
     if (!greeting) co_return greeting.error();
     if (greeting->code != 220) co_return reply_error(*greeting, "greeting");
     out.greeting = std::move(*greeting);
@@ -62,14 +62,18 @@ asio::awaitable<Result<Introduction>> Customer::open() {
                 "this)");
         log_.warning(
             "the provider does not offer STARTTLS: continuing without TLS "
-            "(--tls starttls-optional); the session and the mail are not encrypted");
+            "(--tls starttls-optional); the session and the mail are not encrypted, and an "
+            "attacker on the path may have removed STARTTLS to read them and to capture the "
+            "authentication (CRAM-MD5 is therefore used only when --auth names it)");
     } else if (wants_starttls) {
         auto secured = co_await starttls();
         if (!secured && config_.tls == TlsMode::starttls_optional &&
             (secured.error().is(Errc::temporary) || secured.error().is(Errc::permanent))) {
             log_.warning(secured.error().message() +
                          "; continuing without TLS (--tls starttls-optional): the session and the "
-                         "mail are not encrypted");
+                         "mail are not encrypted, and an attacker on the path may have refused "
+                         "STARTTLS to read them and to capture the authentication (CRAM-MD5 is "
+                         "therefore used only when --auth names it)");
         } else if (!secured) {
             co_return secured.error();
         } else {
@@ -83,14 +87,15 @@ asio::awaitable<Result<Introduction>> Customer::open() {
 }
 
 asio::awaitable<Result<smtp::Reply>> Customer::ehlo() {
-    auto reply = co_await client_.command("EHLO " + config_.helo_name, config_.command_timeout);
+    auto reply =
+        co_await client_.command("EHLO " + config_.helo_name, limit(config_.command_timeout));
     if (!reply) co_return reply.error();
     if (reply->code != 250) co_return reply_error(*reply, "EHLO");
     co_return std::move(*reply);
 }
 
 asio::awaitable<Status> Customer::starttls() {
-    auto reply = co_await client_.command("STARTTLS", config_.command_timeout);
+    auto reply = co_await client_.command("STARTTLS", limit(config_.command_timeout));
     if (!reply) co_return reply.error();
     if (reply->code != 220) co_return reply_error(*reply, "STARTTLS");
     // Anything already buffered was sent before TLS and cannot be trusted: a
@@ -105,7 +110,7 @@ asio::awaitable<Status> Customer::starttls() {
 asio::awaitable<Status> Customer::handshake() {
     auto& stream = reader_.stream();
     net::PeerCheck peer{config_.server_name, config_.tls_pins};
-    if (auto shaken = co_await stream.handshake(peer, config_.command_timeout); !shaken)
+    if (auto shaken = co_await stream.handshake(peer, limit(config_.command_timeout)); !shaken)
         co_return shaken.error();
     auto info = stream.tls_info();
     std::string how = config_.tls_pins.empty() ? "verified" : "pinned";
@@ -136,9 +141,10 @@ Result<std::string> Customer::choose(const smtp::Capabilities& capabilities,
                                      const ChannelBinding& binding) const {
     if (!capabilities.has("AUTH"))
         return make_error(Errc::auth_unavailable, "the provider offers no authentication (AUTH)");
-    sasl::Choice choice{config_.auth_preference, reader_.stream().tls_active(),
-                        config_.allow_plaintext_auth, !binding.type.empty(),
-                        config_.client_certificate};
+    bool tls = reader_.stream().tls_active();
+    sasl::Choice choice{config_.auth_preference, tls, config_.allow_plaintext_auth,
+                        !binding.type.empty(), config_.client_certificate};
+    choice.tls_stripped = config_.tls == TlsMode::starttls_optional && !tls;
     return sasl::choose_mechanism(capabilities.params("AUTH"), choice);
 }
 
@@ -181,22 +187,22 @@ asio::awaitable<Status> Customer::authenticate(const smtp::Capabilities& capabil
 // Sends the AUTH line, then answers challenges until the provider's verdict.
 asio::awaitable<Result<smtp::Reply>> Customer::converse(sasl::Mechanism& mechanism,
                                                         std::string line, std::string shown) {
-    auto reply = co_await client_.command(line, config_.command_timeout, shown);
+    auto reply = co_await client_.command(line, limit(config_.command_timeout), shown);
     wipe(line);
     for (int round = 0; reply && reply->code == 334 && round < 10; ++round) {
         auto challenge = base64::decode(reply->lines.empty() ? "" : reply->lines.front());
         if (!challenge) {
-            co_await client_.command("*", config_.command_timeout);
+            co_await client_.command("*", limit(config_.command_timeout));
             co_return make_error(Errc::protocol, "the provider sent a malformed SASL challenge");
         }
         auto response = mechanism.respond(*challenge);
         if (!response) {
-            co_await client_.command("*", config_.command_timeout);  // cancel (RFC 4954 §4)
+            co_await client_.command("*", limit(config_.command_timeout));  // cancel (RFC 4954 §4)
             co_return response.error();
         }
         std::string encoded = base64::encode(*response);
         wipe(*response);
-        reply = co_await client_.command(encoded, config_.command_timeout, "<redacted>");
+        reply = co_await client_.command(encoded, limit(config_.command_timeout), "<redacted>");
         wipe(encoded);
     }
     co_return reply;
@@ -206,7 +212,7 @@ asio::awaitable<Result<Negotiation>> Customer::atrn(smtp::Capabilities capabilit
     std::string domains;
     for (const auto& d : config_.domains) domains += (domains.empty() ? "" : ",") + d;
     std::string line = domains.empty() ? "ATRN" : "ATRN " + domains;
-    auto reply = co_await client_.command(line, config_.atrn_timeout);
+    auto reply = co_await client_.command(line, limit(config_.atrn_timeout));
     if (!reply) co_return reply.error();
     Negotiation result{Outcome::no_mail, std::move(capabilities), *reply};
     switch (reply->code) {
@@ -223,7 +229,7 @@ asio::awaitable<Result<Negotiation>> Customer::atrn(smtp::Capabilities capabilit
 }
 
 asio::awaitable<void> Customer::quit() {
-    auto reply = co_await client_.command("QUIT", std::chrono::seconds(10));
+    auto reply = co_await client_.command("QUIT", limit(std::chrono::seconds(10)));
     (void)reply;  // the session is over either way
 }
 

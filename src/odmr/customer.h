@@ -18,6 +18,7 @@
 #include "smtp/reply.h"
 #include "util/log.h"
 #include "util/result.h"
+#include "util/time.h"
 
 namespace odmr::odmr {
 
@@ -37,6 +38,8 @@ struct CustomerConfig {
     std::vector<std::string> domains;                                // ATRN argument
     Duration command_timeout = std::chrono::minutes(5);
     Duration atrn_timeout = std::chrono::minutes(10);
+    // The run's end (--run-timeout): no wait goes past it. By default far away.
+    Deadline deadline{std::chrono::hours(24 * 365 * 10)};
 };
 
 enum class Outcome { mail_follows, no_mail };
@@ -80,6 +83,7 @@ class Customer {
                                                   std::string shown);
     asio::awaitable<Result<Negotiation>> atrn(smtp::Capabilities capabilities);
     ChannelBinding binding();
+    Duration limit(Duration timeout) const { return config_.deadline.left(timeout); }
     Result<std::string> choose(const smtp::Capabilities& capabilities,
                                const ChannelBinding& binding) const;
 

@@ -86,6 +86,11 @@ std::string reason_to_hold_back(const std::string& name, const Choice& choice) {
         return "needs TLS with a client certificate (--tls-cert)";
     if (mechanism->reveals_password() && !choice.tls_active && !choice.allow_plaintext)
         return "would send the password in clear text without TLS (see --allow-plaintext-auth)";
+    bool named = std::any_of(choice.preference.begin(), choice.preference.end(),
+                             [&](const std::string& p) { return text::iequals(p, name); });
+    if (text::iequals(name, "CRAM-MD5") && choice.tls_stripped && !choice.tls_active && !named)
+        return "without TLS would give whoever removed STARTTLS a response to attack offline "
+               "(name it in --auth to allow it anyway)";
     return {};
 }
 

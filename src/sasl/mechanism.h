@@ -64,6 +64,11 @@ struct Choice {
     bool allow_plaintext = false;     // permit password-revealing mechanisms without TLS
     bool channel_binding = false;     // binding data is available (-PLUS may be used)
     bool client_certificate = false;  // EXTERNAL leads the default preference
+    // TLS was wanted but did not happen (--tls starttls-optional and no
+    // STARTTLS, which an attacker on the path may have removed): CRAM-MD5
+    // then only when the preference names it, as its response to the
+    // attacker's challenge can be attacked offline.
+    bool tls_stripped = false;
 };
 
 // Picks the first mechanism of the preference that the server offers and

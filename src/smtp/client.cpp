@@ -11,9 +11,12 @@ constexpr std::size_t max_reply_line = 2048;  // RFC 5321 says 512; be tolerant
 }
 
 asio::awaitable<Result<Reply>> Client::read_reply(Duration timeout) {
+    // One deadline for all lines: a reply trickled byte by byte, or line by
+    // line, must still be complete within `timeout`.
+    Deadline deadline(timeout);
     ReplyParser parser;
     for (;;) {
-        auto line = co_await reader_.read_line(max_reply_line, timeout);
+        auto line = co_await reader_.read_line(max_reply_line, deadline);
         if (!line) {
             if (line.error().is(Errc::line_too_long))
                 co_return make_error(Errc::protocol, "the provider sent an over-long reply line");

@@ -17,6 +17,7 @@ class Client {
   public:
     Client(net::Reader& reader, const Log& log) : reader_(reader), log_(log) {}
 
+    // The whole reply, all its lines, must arrive within `timeout`.
     asio::awaitable<Result<Reply>> read_reply(Duration timeout);
     // Writes `line` and CRLF. `shown` replaces the line in the transcript
     // when it carries a secret.

@@ -41,7 +41,9 @@ Result<std::string_view> take_angle_path(std::string_view& rest) {
         char c = rest[i];
         if (is_control(c)) return syntax("control character in address");
         if (quoted && c == '\\' && i + 1 < rest.size()) {
-            ++i;
+            // A quoted pair may escape '"' or '\\', never a control character:
+            // "\<CR>" would otherwise reach the trace headers as a line break.
+            if (is_control(rest[++i])) return syntax("control character in address");
             continue;
         }
         if (c == '"') quoted = !quoted;

@@ -50,5 +50,4 @@ struct PathArgument {
 Result<PathArgument> parse_path_argument(std::string_view argument, std::string_view prefix,
                                          bool allow_null);
 
-
 }  // namespace odmr::smtp

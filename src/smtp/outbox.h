@@ -58,6 +58,8 @@ class Outbox {
 
     // Writes every queued reply. Settle first: a staged reply has no text yet.
     asio::awaitable<Status> send(net::Stream& stream, Duration timeout);
+    // 250s after message data are queued and not yet written.
+    bool acknowledgements_due() const { return unsent_acks_ > 0; }
 
   private:
     struct Staged {

@@ -50,6 +50,7 @@ void Server::reset_transaction() {
 
 asio::awaitable<Result<SessionReport>> Server::run() {
     auto result = co_await serve();
+    refusals_.summarise();
     if (std::size_t withdrawn = outbox_.withdraw(sink_); withdrawn > 0) {
         // Received in full but never acknowledged: the provider still has
         // them and will send them again, so keeping them would double them.
@@ -152,7 +153,11 @@ asio::awaitable<Status> Server::sync_and_send() {
     report_.octets += settled.octets;
     report_.refused += settled.failed;
     report_.failed += settled.failed;
-    co_return co_await outbox_.send(reader_.stream(), deadline_.left(config_.command_timeout));
+    // A message already stored gets its 250 even after the session's (or the
+    // run's) time is up: the command timeout then, not what is left.
+    auto limit = outbox_.acknowledgements_due() ? config_.command_timeout
+                                                : deadline_.left(config_.command_timeout);
+    co_return co_await outbox_.send(reader_.stream(), limit);
 }
 
 asio::awaitable<Status> Server::error_reply(int code, std::string_view enhanced,

@@ -21,6 +21,7 @@
 #include "smtp/body_receiver.h"
 #include "smtp/command.h"
 #include "smtp/outbox.h"
+#include "smtp/refusal_log.h"
 #include "smtp/server_config.h"
 #include "smtp/transaction.h"
 #include "util/log.h"
@@ -114,6 +115,7 @@ class Server {
     bool discarding_chunks_ = false;  // a BDAT failed: pipelined chunks after it are not errors
     Transaction transaction_;
     SessionReport report_;
+    RefusalLog refusals_{log_};  // refused recipients, summarised
 };
 
 }  // namespace odmr::smtp

@@ -10,6 +10,7 @@
 #include "smtp/params.h"
 #include "smtp/server.h"
 #include "smtp/trace_header.h"
+#include "util/idn.h"
 #include "util/text.h"
 
 namespace odmr::smtp {
@@ -32,10 +33,12 @@ std::optional<mail::Reply> check_charset(std::string_view address, bool smtputf8
         smtputf8 ? "Malformed UTF-8 in address" : "Non-ASCII address requires SMTPUTF8"};
 }
 
+// The configured domains are A-labels (app/account): compare A-labels.
 bool in_domains(std::string_view address, const std::vector<std::string>& domains) {
-    auto domain = mail::domain_of(address);
-    return std::any_of(domains.begin(), domains.end(),
-                       [&](const std::string& d) { return text::iequals(d, domain); });
+    auto domain = idn::to_ascii(mail::domain_of(address));
+    return domain && std::any_of(domains.begin(), domains.end(), [&](const std::string& d) {
+               return text::iequals(d, *domain);
+           });
 }
 
 }  // namespace
@@ -113,10 +116,10 @@ asio::awaitable<Status> Server::on_rcpt(std::string_view argument) {
         co_return Status{};
     }
     if (!in_domains(parsed->address, config_.domains)) {
-        log_.warning("refused recipient <" + header_safe(parsed->address, true) +
-                     ">: not in the requested domains");
-        outbox_.reply(550, "5.7.1", "Relaying denied: not a domain of this customer");
-        co_return Status{};
+        // Summarised in the log, and counted toward --max-errors.
+        refusals_.refused(header_safe(parsed->address, true), "not in the requested domains");
+        co_return co_await error_reply(550, "5.7.1",
+                                       "Relaying denied: not a domain of this customer");
     }
     auto& recipients = transaction_.envelope.recipients;
     bool duplicate = std::any_of(recipients.begin(), recipients.end(), [&](const std::string& r) {

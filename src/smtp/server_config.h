@@ -12,7 +12,7 @@ namespace odmr::smtp {
 
 struct ServerConfig {
     std::string hostname;              // our name in the greeting and trace headers
-    std::vector<std::string> domains;  // recipients must be in one of these
+    std::vector<std::string> domains;  // recipients must be in one of these (A-labels)
     std::size_t max_message_size = 200 * 1024 * 1024;
     std::size_t max_recipients = 1000;    // per transaction
     std::size_t max_errors = 20;          // erroneous commands before we hang up

@@ -20,6 +20,18 @@ bool is_journal_stream(int fd) {
     return st.st_dev == device && st.st_ino == inode;
 }
 
+void append_printable(std::string& out, std::string_view text) {
+    for (char c : text) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) {
+            out += "\\x";
+            hex::append(out, u);
+        } else {
+            out += c;
+        }
+    }
+}
+
 void Log::emit(int min_level, int priority, std::string_view prefix, std::string_view text) const {
     if (level_ < min_level || out_ == nullptr) return;
     std::string line = sinks_.journal ? "<" + std::to_string(priority) + ">" : "";
@@ -27,15 +39,7 @@ void Log::emit(int min_level, int priority, std::string_view prefix, std::string
     std::size_t body = line.size();
     line += prefix;
     // Never let a peer's bytes drive the terminal: show control characters.
-    for (char c : text) {
-        auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f) {
-            line += "\\x";
-            hex::append(line, u);
-        } else {
-            line += c;
-        }
-    }
+    append_printable(line, text);
     if (sinks_.syslog) ::syslog(LOG_MAIL | priority, "%s", line.c_str() + body);
     line += '\n';
     if (overlay_ != nullptr) overlay_->before_line();

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdio>
+#include <string>
 #include <string_view>
 
 namespace odmr {
@@ -23,6 +24,10 @@ struct LogSinks {
 // JOURNAL_STREAM names the device and inode of the journal's stream; true
 // when file descriptor `fd` is that stream.
 bool is_journal_stream(int fd);
+// Appends `text` with every control character (CR, LF, ESC, BEL...) shown as
+// "\xNN", so that a peer's bytes never drive the terminal. The log filters
+// everything through it; so does any other output of a peer's words.
+void append_printable(std::string& out, std::string_view text);
 
 class Log {
   public:

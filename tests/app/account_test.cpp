@@ -62,3 +62,57 @@ TEST_CASE("an unknown kind names the known ones") {
     REQUIRE_FALSE(spec.ok());
     CHECK(spec.error().detail.find("lmtp:") != std::string::npos);
 }
+
+namespace {
+
+// Options that resolve without a password (--serverinfo) but with domains.
+Options serverinfo_options() {
+    Options o;
+    o.serverinfo = true;
+    o.host = "odmr.example.net";
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("--helo-name with a line break, a space or a control character is a usage error") {
+    for (const char* name :
+         {"host.example\r\nX-Evil: 1", "host.example\n", "host example", "host\x1b[2J", "a\x7f"}) {
+        CAPTURE(name);
+        Options o = serverinfo_options();
+        o.helo_name = name;
+        auto account = resolve_account(o);
+        REQUIRE_FALSE(account.ok());
+        CHECK(account.error().is(Errc::usage));
+        CHECK(account.error().detail.find("--helo-name") != std::string::npos);
+    }
+    Options o = serverinfo_options();
+    o.helo_name = "mx.example.org";
+    auto account = resolve_account(o);
+    REQUIRE(account.ok());
+    CHECK(account->server.hostname == "mx.example.org");
+}
+
+TEST_CASE("domains are normalised to lower-case A-labels once, at start-up") {
+    Options o = serverinfo_options();
+    o.domains = {"Bücher.Example,EXAMPLE.org", "xn--strae-oqa.example"};
+    auto account = resolve_account(o);
+    REQUIRE(account.ok());
+    CHECK(account->server.domains ==
+          Words{"xn--bcher-kva.example", "example.org", "xn--strae-oqa.example"});
+    CHECK(account->customer.domains == account->server.domains);
+}
+
+TEST_CASE("a domain that is not a valid IDN is a usage error") {
+    for (const char* domain : {"xn--zz.example",
+                               "a\xe2\x80\x8d"
+                               "b.example",
+                               "\xff.example"}) {
+        CAPTURE(domain);
+        Options o = serverinfo_options();
+        o.domains = {domain};
+        auto account = resolve_account(o);
+        REQUIRE_FALSE(account.ok());
+        CHECK(account.error().is(Errc::usage));
+    }
+}

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <asio/ssl/context.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <chrono>
 #include <string>
@@ -93,4 +95,51 @@ TEST_CASE("a silent peer is a timeout") {
     auto reads = read_lines("", 1, 100, true);
     REQUIRE(reads[0].error.has_value());
     CHECK(reads[0].error->is(Errc::timeout));
+}
+
+namespace {
+
+// A peer that sends `text` one byte every `gap`, and what read_line made of it.
+Read read_trickled(const std::string& text, std::chrono::milliseconds gap,
+                   std::chrono::milliseconds timeout) {
+    asio::io_context io;
+    auto [writer, reader_socket] = test::loopback_pair(io);
+    asio::ssl::context tls(asio::ssl::context::tls_client);
+    net::Stream stream(std::move(reader_socket), tls);
+    net::Reader reader(stream);
+    Read out;
+    auto trickle = [&]() -> asio::awaitable<void> {
+        asio::steady_timer timer(io);
+        for (char c : text) {
+            std::error_code ec;
+            asio::write(writer, asio::buffer(&c, 1), ec);
+            if (ec) co_return;
+            timer.expires_after(gap);
+            co_await timer.async_wait(asio::use_awaitable);
+        }
+    };
+    auto read = [&]() -> asio::awaitable<void> {
+        auto line = co_await reader.read_line(100, timeout);
+        if (line)
+            out.line = std::string(*line);
+        else
+            out.error = line.error();
+        writer.close();
+    };
+    test::spawn(io, trickle());
+    test::spawn(io, read());
+    test::run_all(io);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the timeout is for the whole line: a byte now and then does not extend it") {
+    // Each gap is well within the timeout, the whole line is not.
+    auto slow = read_trickled("220 hello\r\n", 60ms, 300ms);
+    REQUIRE(slow.error.has_value());
+    CHECK(slow.error->is(Errc::timeout));
+    auto fast_enough = read_trickled("220 hello\r\n", 10ms, 2000ms);
+    REQUIRE_FALSE(fast_enough.error.has_value());
+    CHECK(fast_enough.line == "220 hello");
 }

@@ -355,6 +355,7 @@ TEST_CASE("starttls-optional without STARTTLS offered goes on in clear text") {
     Secret password("tanstaaftanstaaf");
     auto c = config(password);
     c.tls = TlsMode::starttls_optional;
+    c.auth_preference = {"CRAM-MD5"};  // issue 12: only when named
     auto run = negotiate_with(Script{}, c);
     CHECK(run.negotiation().outcome == Outcome::mail_follows);
     CHECK_FALSE(run.heard_line_starting("STARTTLS"));
@@ -364,6 +365,7 @@ TEST_CASE("starttls-optional takes a refused STARTTLS as no TLS, PLAIN still wit
     Secret password("tanstaaftanstaaf");
     auto c = config(password);
     c.tls = TlsMode::starttls_optional;
+    c.auth_preference = {"PLAIN", "CRAM-MD5"};  // issue 12: CRAM-MD5 only when named
     Script script;
     script.ehlo = "250-provider.test Hello\r\n250-STARTTLS\r\n250 AUTH PLAIN CRAM-MD5\r\n";
     auto run = negotiate_with(script, c);
@@ -371,6 +373,32 @@ TEST_CASE("starttls-optional takes a refused STARTTLS as no TLS, PLAIN still wit
     CHECK(run.heard_line_starting("STARTTLS"));
     CHECK(run.heard_line_starting("AUTH CRAM-MD5"));
     CHECK_FALSE(run.heard_line_starting("AUTH PLAIN"));
+}
+
+TEST_CASE("after a stripped or refused STARTTLS, CRAM-MD5 is not used unless named") {
+    Secret password("tanstaaftanstaaf");
+    auto c = config(password);
+    c.tls = TlsMode::starttls_optional;
+    for (const char* ehlo : {"250-provider.test Hello\r\n250 AUTH PLAIN CRAM-MD5\r\n",
+                             "250-provider.test Hello\r\n250-STARTTLS\r\n250 AUTH CRAM-MD5\r\n"}) {
+        CAPTURE(ehlo);
+        Script script;
+        script.ehlo = ehlo;
+        auto run = negotiate_with(script, c);
+        CHECK(run.error().is(Errc::auth_unavailable));
+        CHECK(run.error().message().find("removed STARTTLS") != std::string::npos);
+        CHECK_FALSE(run.heard_line_starting("AUTH"));
+        CHECK_FALSE(run.heard_line_starting("ATRN"));
+    }
+}
+
+TEST_CASE("no wait of the negotiation goes past the run's deadline") {
+    Secret password("tanstaaftanstaaf");
+    auto c = config(password);
+    c.deadline = Deadline(std::chrono::seconds(0));
+    auto run = negotiate_with(Script{}, c);
+    CHECK(run.error().is(Errc::timeout));
+    CHECK_FALSE(run.heard_line_starting("ATRN"));
 }
 
 TEST_CASE("a provider offering only PLAIN to starttls-optional in clear text gets nothing") {

@@ -45,6 +45,7 @@ import json
 import os
 import re
 import secrets
+import select
 import selectors
 import signal
 import smtplib
@@ -100,6 +101,10 @@ class ProviderConfig:
     send_foreign_recipients: bool = False  # also send recipients outside the ATRN domains
     drop_mid_data: bool = False  # cut the connection halfway through the first body
     timeout: float = 30.0  # seconds for any one read, write or handshake
+    # Hostile before the turn (issue 12):
+    greeting_extra: str = ""  # appended to the greeting line (may hold ESC, BEL, CR)
+    ehlo_extra: tuple[str, ...] = ()  # more EHLO reply lines, verbatim
+    trickle_greeting: float = 0.0  # seconds between the greeting's bytes (0: one write)
     # Reaching and authentication (the mechanisms of sasl_server.py):
     client_ca: str | None = None  # verify client certificates against this CA (EXTERNAL)
     tls_max_version: str | None = None  # e.g. "TLSv1.2"
@@ -356,8 +361,13 @@ class _Conversation:
         try:
             if self.config.implicit_tls:
                 self._start_tls()
-            self._reply(f"220 {self.config.hostname} ESMTP Exim 4.99.1 "
-                        f"{formatdate(usegmt=True).replace('GMT', '+0000')}")
+            greeting = (f"220 {self.config.hostname} ESMTP Exim 4.99.1 "
+                        f"{formatdate(usegmt=True).replace('GMT', '+0000')}"
+                        f"{self.config.greeting_extra}")
+            if self.config.trickle_greeting:
+                self._trickle(greeting + "\r\n", self.config.trickle_greeting)
+            else:
+                self._reply(greeting)
             while not self.done:
                 line = self.wire.readline()
                 if not line:
@@ -382,6 +392,16 @@ class _Conversation:
         for line in text.split("\r\n"):
             self.session.log("S", line)
         self.wire.sendall(text.encode("utf-8") + b"\r\n")
+
+    def _trickle(self, text: str, pause: float) -> None:
+        """Send TEXT one byte at a time, PAUSE seconds apart, until the customer leaves."""
+        self.session.log("S", f"{text.rstrip()}   [one byte every {pause} s]")
+        for byte in text.encode("utf-8"):
+            self.wire.sendall(bytes([byte]))
+            ready, _, _ = select.select([self.wire.sock], [], [], pause)
+            if ready:  # the customer closed (or, wrongly, spoke first)
+                self.session.log("*", "[the customer closed during the trickle]")
+                raise EOFError("customer closed during the trickled greeting")
 
     def _multiline(self, code: int, lines) -> None:
         last = len(lines) - 1
@@ -408,6 +428,7 @@ class _Conversation:
         lines = [f"{self.config.hostname} Hello {args} [{self.session.peer}]",
                  "SIZE 209715200", "LIMITS MAILMAX=100000", "8BITMIME", "ATRN",
                  "PIPELINING", "PIPECONNECT"]
+        lines += self.config.ehlo_extra
         if self._mechanisms():
             lines.append("AUTH " + " ".join(self._mechanisms()))
         lines.append("CHUNKING")

@@ -188,3 +188,24 @@ TEST_CASE("every supported name is recognised, whatever its case") {
     for (const auto& name : supported_mechanisms()) CHECK(is_supported(text::lower(name)));
     CHECK_FALSE(is_supported("SCRAM-SHA-512"));
 }
+
+TEST_CASE("after a stripped STARTTLS, CRAM-MD5 is used only when --auth names it") {
+    Choice stripped = without_tls();
+    stripped.tls_stripped = true;
+    auto error = must_refuse(all_three, stripped);
+    CHECK(error.is(Errc::auth_unavailable));
+    CHECK(error.detail.find("CRAM-MD5 without TLS would give whoever removed STARTTLS") !=
+          std::string::npos);
+    CHECK(must_choose({"CRAM-MD5", "SCRAM-SHA-256"}, stripped) == "SCRAM-SHA-256");
+    stripped.preference = {"cram-md5"};
+    CHECK(must_choose(all_three, stripped) == "CRAM-MD5");
+    // PLAIN and LOGIN still need --allow-plaintext-auth, named or not.
+    stripped.preference = {"PLAIN", "LOGIN"};
+    must_refuse(all_three, stripped);
+    stripped.allow_plaintext = true;
+    CHECK(must_choose(all_three, stripped) == "PLAIN");
+}
+
+TEST_CASE("--tls none (no STARTTLS wanted) keeps CRAM-MD5 in the default preference") {
+    CHECK(must_choose(all_three, without_tls()) == "CRAM-MD5");
+}

@@ -145,6 +145,19 @@ TEST_CASE("control characters in an address are refused") {
     check_refused(std::string_view("TO:<\"a\tb\"@example.org>"), "TO:", false);
 }
 
+TEST_CASE("a quoted pair never escapes a control character") {
+    // "\<CR><LF>" inside quotes used to pass and became a header line break.
+    using namespace std::string_literals;
+    check_refused("TO:<\"a\\\r\nX-Injected: 1\"@example.org>"s, "TO:", false);
+    check_refused("FROM:<\"a\\\0b\"@example.org>"s, "FROM:", true);
+    check_refused("TO:<\"a\\\nb\"@example.org>"s, "TO:", false);
+    check_refused("TO:<\"a\\\x1b[2Jb\"@example.org>"s, "TO:", false);
+    check_refused("TO:<\"a\\\x7f\"@example.org>"s, "TO:", false);
+    // Escaping printable characters stays allowed.
+    CHECK(must_parse(R"(TO:<"a\\b\ c"@example.org>)", "TO:", false).address ==
+          R"("a\\b\ c"@example.org)");
+}
+
 TEST_CASE("an unquoted space or '<' inside the path is refused") {
     check_refused("TO:<alice @example.org>", "TO:", false);
     check_refused("TO:<<alice@example.org>>", "TO:", false);
