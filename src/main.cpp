@@ -55,17 +55,17 @@ int run(const odmr::app::Options& options) {
         return app::exit_code_for(tls_context.error());
     }
     if (account->serverinfo) return show_serverinfo(*account, **tls_context, log);
-    // Before the sink: a sink's sockets must go before their io_context.
+    // Before the receiver: a sink's sockets must go before their io_context.
     asio::io_context io;
-    auto sink = app::make_sink(*account, log);
-    if (!sink) {
-        log.error(sink.error().message());
-        return app::exit_code_for(sink.error());
+    auto receiver = app::Receiver::make(*account, log);
+    if (!receiver) {
+        log.error(receiver.error().message());
+        return app::exit_code_for(receiver.error());
     }
 
     app::FetchSummary summary;
     bool crashed = false;
-    asio::co_spawn(io, app::fetch(*account, sink->get(), **tls_context, log),
+    asio::co_spawn(io, app::fetch(*account, *receiver, **tls_context, log),
                    [&](std::exception_ptr failure, app::FetchSummary result) {
                        if (failure) {
                            crashed = true;
@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
         std::fputs("odmr-fetch: cannot initialise libsodium\n", stderr);
         return odmr::app::exit_software;
     }
-    ::signal(SIGPIPE, SIG_IGN);  // a vanished peer is an error code, not a signal
+    ::signal(SIGPIPE, SIG_IGN);        // a vanished peer is an error code, not a signal
     (void)::signal(SIGXFSZ, SIG_IGN);  // a file size limit is a write error (EFBIG), not death
     try {
         auto parsed = odmr::app::parse_options(argc, argv);

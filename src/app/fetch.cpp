@@ -1,56 +1,28 @@
 #include "app/fetch.h"
 
-#include <cstdlib>
 #include "app/exit_code.h"
 
-#include "app/handoff.h"
-#include "deliver/maildir_sink.h"
-#include "deliver/mda_sink.h"
-#include "deliver/relay_sink.h"
 #include "net/connect.h"
 #include "net/reader.h"
 #include "net/route.h"
 #include "odmr/customer.h"
-#include "smtp/server.h"
 
 namespace odmr::app {
-
-Result<std::unique_ptr<deliver::Sink>> make_sink(const Account& account, const Log& log) {
-    const DeliverySpec& spec = account.delivery;
-    const std::string& hostname = account.server.hostname;
-    std::unique_ptr<deliver::Sink> sink;
-    if (spec.kind == "maildir") {
-        sink = std::make_unique<deliver::MaildirSink>(spec.target, hostname, log);
-    } else if (spec.kind == "mda") {
-        const char* tmpdir =
-            std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): before any thread
-        deliver::MdaConfig config{spec.argv, account.mda_timeout,
-                                  tmpdir != nullptr && *tmpdir == '/' ? tmpdir : "/tmp"};
-        sink = std::make_unique<deliver::MdaSink>(std::move(config), log);
-    } else if (spec.kind == "lmtp" || spec.kind == "smtp") {
-        auto protocol =
-            spec.kind == "lmtp" ? deliver::RelayProtocol::lmtp : deliver::RelayProtocol::smtp;
-        sink = std::make_unique<deliver::RelaySink>(
-            deliver::RelayConfig{protocol, spec.endpoint, hostname, account.server.data_timeout},
-            log);
-    } else if (spec.kind != "handoff") {
-        return make_error(Errc::usage, "unknown delivery kind " + spec.kind);
-    }
-    return sink;
-}
 
 namespace {
 
 // One connection: negotiate, and if the line turns around, receive.
-// Returns the messages delivered, or nothing when the provider has no mail.
-asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
-    const Account& account, deliver::Sink* sink, asio::ssl::context& tls_context, const Log& log) {
+// Returns what was received, or nothing when the provider has no mail.
+asio::awaitable<Result<std::optional<Received>>> one_session(const Account& account,
+                                                             Receiver& receiver,
+                                                             asio::ssl::context& tls_context,
+                                                             const Log& log) {
     auto opened = co_await net::open_stream(account.route, tls_context, account.connect_timeout);
     if (!opened) co_return opened.error();
     log.info("connected to " + net::describe(account.route));
     net::Stream& stream = **opened;
     net::Reader reader(stream);
-    odmr::Customer customer(reader, account.customer, log);
+    atrn::Customer customer(reader, account.customer, log);
     auto negotiated = co_await customer.negotiate();
     if (!negotiated) {
         if (!negotiated.error().is(Errc::connection_lost) &&
@@ -59,35 +31,26 @@ asio::awaitable<Result<std::optional<smtp::SessionReport>>> one_session(
         stream.close();
         co_return negotiated.error();
     }
-    if (negotiated->outcome == odmr::Outcome::no_mail) {
+    if (negotiated->outcome == atrn::Outcome::no_mail) {
         co_await customer.quit();
         stream.close();
-        co_return std::optional<smtp::SessionReport>();
+        co_return std::optional<Received>();
     }
     log.info("ATRN accepted, receiving mail");
-    // Served here into the sink, or handed to a local MTA.
-    Result<smtp::SessionReport> report = smtp::SessionReport{};
-    if (sink == nullptr) {
-        HandoffLimits limits{account.server.command_timeout, account.server.session_timeout,
-                             account.connect_timeout};
-        report = co_await hand_off(reader, account.delivery.handoff, limits, log);
-    } else {
-        smtp::Server server(reader, *sink, account.server, log);
-        report = co_await server.run();
-    }
+    auto received = co_await receiver.receive(reader);
     stream.close();
-    if (!report) co_return report.error();
-    co_return std::optional<smtp::SessionReport>(*report);
+    if (!received) co_return received.error();
+    co_return std::optional<Received>(*received);
 }
 
 }  // namespace
 
-asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink* sink,
+asio::awaitable<FetchSummary> fetch(const Account& account, Receiver& receiver,
                                     asio::ssl::context& tls_context, const Log& log) {
     FetchSummary summary;
     while (summary.sessions < account.max_sessions) {
         ++summary.sessions;
-        auto session = co_await one_session(account, sink, tls_context, log);
+        auto session = co_await one_session(account, receiver, tls_context, log);
         if (!session) {
             summary.error = session.error();
             break;
@@ -96,10 +59,14 @@ asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink* sink,
             log.info(summary.delivered == 0 ? "no mail waiting" : "no more mail waiting");
             break;
         }
-        const auto& report = **session;
+        const auto& report = (*session)->report;
         summary.delivered += report.delivered;
         summary.failed += report.failed;
-        if (report.delivered == 0) {
+        // A session followed past its first command only partly may have
+        // delivered mail: count it as such, and come back for more.
+        bool uncounted = !(*session)->counted && report.commands > 1;
+        summary.uncounted += uncounted ? 1 : 0;
+        if (report.delivered == 0 && !uncounted) {
             if (report.commands == 0)
                 log.notice(
                     "the provider closed the connection right after the turn without "
@@ -110,7 +77,7 @@ asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink* sink,
             log.notice("stopping after " + std::to_string(account.max_sessions) +
                        " sessions (--max-sessions); more mail may be waiting");
     }
-    if (sink != nullptr) co_await sink->close();
+    co_await receiver.close();
     if (!summary.error && summary.failed > 0)
         summary.error = make_error(Errc::temporary, std::to_string(summary.failed) +
                                                         " message(s) could not be delivered here");
@@ -119,7 +86,7 @@ asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink* sink,
 
 int exit_code_for(const FetchSummary& summary) {
     if (summary.error) return exit_code_for(*summary.error);
-    return summary.delivered > 0 ? exit_delivered : exit_no_mail;
+    return summary.delivered > 0 || summary.uncounted > 0 ? exit_delivered : exit_no_mail;
 }
 
 }  // namespace odmr::app

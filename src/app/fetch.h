@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "app/account.h"
-#include "deliver/sink.h"
+#include "app/receiver.h"
 #include "util/log.h"
 
 namespace odmr::app {
@@ -17,15 +17,14 @@ namespace odmr::app {
 struct FetchSummary {
     std::size_t sessions = 0;
     std::size_t delivered = 0;
-    std::size_t failed = 0;      // messages refused because local delivery failed
+    std::size_t failed = 0;  // messages refused because local delivery failed
+    // Handed-off sessions that went on where they could not be followed:
+    // they may have delivered mail that `delivered` does not count.
+    std::size_t uncounted = 0;
     std::optional<Error> error;  // why the run stopped early, if it did
 };
 
-// The sink for the account's --deliver; none (nullptr) for handoff, where
-// the session is bridged to a local MTA instead of served here.
-Result<std::unique_ptr<deliver::Sink>> make_sink(const Account& account, const Log& log);
-
-asio::awaitable<FetchSummary> fetch(const Account& account, deliver::Sink* sink,
+asio::awaitable<FetchSummary> fetch(const Account& account, Receiver& receiver,
                                     asio::ssl::context& tls_context, const Log& log);
 
 // Exit status for a finished run (see app/exit_code.h).

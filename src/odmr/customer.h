@@ -19,7 +19,7 @@
 #include "util/log.h"
 #include "util/result.h"
 
-namespace odmr::odmr {
+namespace odmr::atrn {
 
 // starttls_optional: STARTTLS when offered, else on in clear text with a warning.
 enum class TlsMode { starttls, starttls_optional, implicit, none };
@@ -75,8 +75,8 @@ class Customer {
                                                   std::string shown);
     asio::awaitable<Result<Negotiation>> atrn(smtp::Capabilities capabilities);
     sasl::ChannelBinding binding();
-    Result<std::string> choose(const smtp::Capabilities& capabilities,
-                               const sasl::ChannelBinding& binding) const;
+    Result<std::string> choose_mechanism(const smtp::Capabilities& capabilities,
+                                         const sasl::ChannelBinding& binding) const;
 
     net::Reader& reader_;
     const CustomerConfig& config_;
@@ -84,4 +84,4 @@ class Customer {
     smtp::Client client_;
 };
 
-}  // namespace odmr::odmr
+}  // namespace odmr::atrn

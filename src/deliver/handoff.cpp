@@ -1,4 +1,4 @@
-#include "app/handoff.h"
+#include "deliver/handoff.h"
 
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -16,10 +16,9 @@
 #include <system_error>
 
 #include "deliver/child_process.h"
-#include "smtp/session_observer.h"
 #include "util/text.h"
 
-namespace odmr::app {
+namespace odmr::deliver {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -28,7 +27,7 @@ constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 // The local end of the bridge: a socket to the MTA, or a program with its
 // stdin and stdout on one end of a socketpair.
 struct Local {
-    std::optional<deliver::ChildProcess> child;
+    std::optional<ChildProcess> child;
     UniqueFd child_output;  // the program's stderr, ours to read
     std::optional<asio::ip::tcp::socket> socket;
 };
@@ -37,7 +36,7 @@ asio::awaitable<Result<Local>> open_local(const HandoffTarget& target,
                                           const HandoffLimits& limits) {
     Local local;
     if (target.argv.empty()) {
-        auto socket = co_await deliver::connect_local(target.endpoint, limits.connect);
+        auto socket = co_await connect_local(target.endpoint, limits.connect);
         if (!socket) co_return socket.error();
         local.socket.emplace(std::move(*socket));
         co_return local;
@@ -47,15 +46,15 @@ asio::awaitable<Result<Local>> open_local(const HandoffTarget& target,
         co_return make_error(Errc::storage, std::string("cannot make a socket pair: ") +
                                                 std::generic_category().message(errno));
     UniqueFd ours(pair[0]), theirs(pair[1]);
-    auto errors = deliver::make_pipe();
+    auto errors = make_pipe();
     if (!errors) co_return errors.error();
-    auto child = deliver::ChildProcess::spawn(target.argv,
-                                              {theirs.get(), theirs.get(), errors->second.get()});
+    auto child =
+        ChildProcess::spawn(target.argv, {theirs.get(), theirs.get(), errors->second.get()});
     if (!child) co_return child.error();
     local.child.emplace(std::move(*child));
     local.child_output = std::move(errors->first);
     auto executor = co_await asio::this_coro::executor;
-    auto socket = deliver::adopt_stream_socket(executor, ours.release());
+    auto socket = adopt_stream_socket(executor, ours.release());
     if (!socket) co_return socket.error();
     local.socket.emplace(std::move(*socket));
     co_return local;
@@ -91,7 +90,23 @@ asio::awaitable<void> watchdog(const HandoffLimits& limits, const Clock::time_po
     timed_out = true;
 }
 
-// Reads the program's stderr into the log until it closes or `stop` is set.
+// Both directions until one side closes or the watchdog fires; then the
+// local end is closed. Returns whether the watchdog fired.
+asio::awaitable<bool> bridge(net::Stream& provider, net::Stream& mta, const HandoffLimits& limits,
+                             smtp::SessionObserver& observer) {
+    auto activity = Clock::now();
+    bool timed_out = false;
+    auto to_mta = [&](std::span<const char> b) { observer.from_client(b); };
+    auto to_provider = [&](std::span<const char> b) { observer.from_server(b); };
+    using asio::experimental::awaitable_operators::operator||;
+    co_await (pump(provider, mta, limits.session, activity, to_mta) ||
+              pump(mta, provider, limits.session, activity, to_provider) ||
+              watchdog(limits, activity, timed_out));
+    mta.close();
+    co_return timed_out;
+}
+
+// Reads the program's stderr into the log until it closes (or is cancelled).
 asio::awaitable<void> log_output(asio::posix::stream_descriptor& errors, const Log& log) {
     std::array<char, 4096> buffer{};
     std::string partial;
@@ -109,78 +124,76 @@ asio::awaitable<void> log_output(asio::posix::stream_descriptor& errors, const L
     if (!partial.empty()) log.warning("handoff program: " + partial);
 }
 
-std::string describe(const HandoffTarget& target) {
-    return target.argv.empty() ? target.endpoint.describe() : "\"" + target.argv.front() + "\"";
+// The bridge with a program at the local end: its stderr goes to the log
+// meanwhile, and it is waited for (and its exit status logged) afterwards.
+asio::awaitable<bool> bridge_program(net::Stream& provider, net::Stream& mta, Local& local,
+                                     const HandoffLimits& limits, smtp::SessionObserver& observer,
+                                     const Log& log) {
+    asio::posix::stream_descriptor errors(co_await asio::this_coro::executor,
+                                          local.child_output.release());
+    bool timed_out = false;
+    auto program = [&]() -> asio::awaitable<void> {
+        timed_out = co_await bridge(provider, mta, limits, observer);
+        auto exit = co_await local.child->wait(limits.idle);
+        errors.cancel();
+        bool clean = !exit.timed_out && WIFEXITED(exit.status) && WEXITSTATUS(exit.status) == 0;
+        if (!clean) log.warning("handoff program " + exit.describe());
+    };
+    using asio::experimental::awaitable_operators::operator&&;
+    co_await (program() && log_output(errors, log));
+    co_return timed_out;
 }
 
 }  // namespace
 
-asio::awaitable<Result<smtp::SessionReport>> hand_off(net::Reader& provider,
-                                                      const HandoffTarget& target,
-                                                      const HandoffLimits& limits, const Log& log) {
-    auto opened = co_await open_local(target, limits);
+std::string HandoffTarget::describe() const {
+    return argv.empty() ? endpoint.describe() : "\"" + argv.front() + "\"";
+}
+
+Handoff::Handoff(net::Reader& provider, const HandoffTarget& target, const HandoffLimits& limits,
+                 const Log& log)
+    : provider_(provider), target_(target), limits_(limits), log_(log) {}
+
+asio::awaitable<Result<smtp::SessionReport>> Handoff::run() {
+    auto opened = co_await open_local(target_, limits_);
     if (!opened) {
-        log.error("cannot hand the session to " + describe(target) + ": " +
-                  opened.error().message());
         // The provider waits for a greeting: tell it to keep the mail.
-        co_await provider.stream().write(
+        co_await provider_.stream().write(
             std::string_view("421 4.3.0 Local mail server unavailable, try again later\r\n"),
-            limits.connect);
-        co_return make_error(Errc::temporary,
-                             "handoff to " + describe(target) + ": " + opened.error().message());
+            limits_.connect);
+        co_return make_error(Errc::temporary, "cannot hand the session to " + target_.describe() +
+                                                  ": " + opened.error().message());
     }
     Local& local = *opened;
     asio::ssl::context unused_tls(asio::ssl::context::tls_client);
     net::Stream mta(std::move(*local.socket), unused_tls);
-    log.info("handing the session to " + describe(target));
+    log_.info("handing the session to " + target_.describe());
 
-    smtp::SessionObserver observer;
-    auto activity = Clock::now();
-    bool timed_out = false;
     // Bytes the provider sent with (or right after) the turn are forwarded first.
-    if (auto early = provider.buffered(); !early.empty()) {
-        observer.from_client(early);
-        if (!co_await mta.write(early, limits.idle))
+    if (auto early = provider_.buffered(); !early.empty()) {
+        observer_.from_client(early);
+        if (!co_await mta.write(early, limits_.idle))
             co_return make_error(Errc::temporary, "handoff: local write failed");
-        provider.consume(early.size());
+        provider_.consume(early.size());
     }
-    auto to_mta = [&](std::span<const char> b) { observer.from_client(b); };
-    auto to_provider = [&](std::span<const char> b) { observer.from_server(b); };
-    auto bridge = [&]() -> asio::awaitable<void> {
-        using asio::experimental::awaitable_operators::operator||;
-        co_await (pump(provider.stream(), mta, limits.session, activity, to_mta) ||
-                  pump(mta, provider.stream(), limits.session, activity, to_provider) ||
-                  watchdog(limits, activity, timed_out));
-        mta.close();
-    };
-    if (local.child) {
-        asio::posix::stream_descriptor errors(co_await asio::this_coro::executor,
-                                              local.child_output.release());
-        auto program = [&]() -> asio::awaitable<void> {
-            co_await bridge();
-            auto exit = co_await local.child->wait(limits.idle);
-            errors.cancel();
-            bool clean = !exit.timed_out && WIFEXITED(exit.status) && WEXITSTATUS(exit.status) == 0;
-            if (!clean) log.warning("handoff program " + exit.describe());
-        };
-        using asio::experimental::awaitable_operators::operator&&;
-        co_await (program() && log_output(errors, log));
-    } else {
-        co_await bridge();
-    }
-    if (timed_out) log.error("handoff: no data either way for too long; hung up");
-    if (observer.lost())
-        log.notice("handoff: could not follow the session to the end; counting is approximate");
+    bool timed_out = false;
+    if (local.child)
+        timed_out =
+            co_await bridge_program(provider_.stream(), mta, local, limits_, observer_, log_);
+    else
+        timed_out = co_await bridge(provider_.stream(), mta, limits_, observer_);
+    if (!followed())
+        log_.notice("handoff: could not follow the session to the end; counting is approximate");
+    log_.info("handoff finished: the local server accepted " +
+              std::to_string(observer_.delivered()) + " message(s)");
+    if (timed_out)
+        co_return make_error(Errc::timeout, "handoff: no data either way for too long; hung up");
     smtp::SessionReport report;
-    report.commands = observer.commands();
-    report.delivered = observer.delivered();
-    report.rejected = observer.refused();
-    report.failed = observer.refused();  // the local MTA said no: worth a look either way
-    if (observer.lost() && report.delivered == 0 && report.commands > 1) report.delivered = 1;
-    log.info("handoff finished: the local server accepted " + std::to_string(observer.delivered()) +
-             " message(s)");
-    if (timed_out) co_return make_error(Errc::timeout, "handoff: idle timeout");
+    report.commands = observer_.commands();
+    report.delivered = observer_.delivered();
+    report.rejected = observer_.refused();
+    report.failed = observer_.refused();  // the local MTA said no: worth a look either way
     co_return report;
 }
 
-}  // namespace odmr::app
+}  // namespace odmr::deliver

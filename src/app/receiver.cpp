@@ -1,0 +1,70 @@
+#include "app/receiver.h"
+
+#include <cstdlib>
+
+#include "deliver/handoff.h"
+#include "deliver/maildir_sink.h"
+#include "deliver/mda_sink.h"
+#include "deliver/relay_sink.h"
+
+namespace odmr::app {
+namespace {
+
+std::unique_ptr<deliver::Sink> make_sink(const Account& account, const Log& log) {
+    const DeliverySpec& spec = account.delivery;
+    const std::string& hostname = account.server.hostname;
+    switch (spec.kind) {
+        case DeliveryKind::maildir:
+            return std::make_unique<deliver::MaildirSink>(spec.target, hostname, log);
+        case DeliveryKind::mda: {
+            const char* tmpdir =
+                std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): before any thread
+            deliver::MdaConfig config{spec.argv, account.mda_timeout,
+                                      tmpdir != nullptr && *tmpdir == '/' ? tmpdir : "/tmp"};
+            return std::make_unique<deliver::MdaSink>(std::move(config), log);
+        }
+        case DeliveryKind::lmtp:
+        case DeliveryKind::smtp: {
+            auto protocol = spec.kind == DeliveryKind::lmtp ? deliver::RelayProtocol::lmtp
+                                                            : deliver::RelayProtocol::smtp;
+            return std::make_unique<deliver::RelaySink>(
+                deliver::RelayConfig{protocol, spec.endpoint, hostname,
+                                     account.server.data_timeout},
+                log);
+        }
+        case DeliveryKind::handoff:
+            break;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+Result<Receiver> Receiver::make(const Account& account, const Log& log) {
+    Receiver receiver(account, log);
+    if (account.delivery.kind == DeliveryKind::handoff) return receiver;
+    receiver.sink_ = make_sink(account, log);
+    if (!receiver.sink_) return make_error(Errc::software, "no sink for this delivery kind");
+    return receiver;
+}
+
+asio::awaitable<Result<Received>> Receiver::receive(net::Reader& reader) {
+    if (account_.delivery.kind != DeliveryKind::handoff) {
+        smtp::Server server(reader, *sink_, account_.server, log_);
+        auto report = co_await server.run();
+        if (!report) co_return report.error();
+        co_return Received{*report, true};
+    }
+    deliver::HandoffLimits limits{account_.server.command_timeout, account_.server.session_timeout,
+                                  account_.connect_timeout};
+    deliver::Handoff handoff(reader, account_.delivery.handoff, limits, log_);
+    auto report = co_await handoff.run();
+    if (!report) co_return report.error();
+    co_return Received{*report, handoff.followed()};
+}
+
+asio::awaitable<void> Receiver::close() {
+    if (sink_) co_await sink_->close();
+}
+
+}  // namespace odmr::app
