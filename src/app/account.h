@@ -19,7 +19,7 @@
 
 namespace odmr::app {
 
-// The KIND of --deliver KIND:TARGET. All but handoff are a deliver::Sink
+// The KIND of --deliver KIND:TARGET. All but handoff are a mail::Sink
 // that smtp::Server fills; handoff bridges the session (deliver::Handoff).
 enum class DeliveryKind { maildir, mda, lmtp, smtp, handoff };
 

@@ -10,7 +10,7 @@
 namespace odmr::app {
 namespace {
 
-std::unique_ptr<deliver::Sink> make_sink(const Account& account, const Log& log) {
+std::unique_ptr<mail::Sink> make_sink(const Account& account, const Log& log) {
     const DeliverySpec& spec = account.delivery;
     const std::string& hostname = account.server.hostname;
     switch (spec.kind) {

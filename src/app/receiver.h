@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "app/account.h"
-#include "deliver/sink.h"
+#include "mail/sink.h"
 #include "net/reader.h"
 #include "smtp/server.h"
 #include "util/log.h"
@@ -37,7 +37,7 @@ class Receiver {
 
     const Account& account_;
     const Log& log_;
-    std::unique_ptr<deliver::Sink> sink_;  // every kind but handoff
+    std::unique_ptr<mail::Sink> sink_;  // every kind but handoff
 };
 
 }  // namespace odmr::app

@@ -58,7 +58,7 @@ std::string MaildirSink::head(const Copy& copy) const {
     return out + received_;
 }
 
-asio::awaitable<Status> MaildirSink::begin(const Envelope& envelope) {
+asio::awaitable<Status> MaildirSink::begin(const mail::Envelope& envelope) {
     abort();
     sender_ = envelope.sender;
     received_ = lf_only(envelope.received);

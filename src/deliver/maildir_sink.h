@@ -3,7 +3,7 @@
 //
 // A message is written once to tmp/ of the first Maildir while it arrives;
 // at commit() every other Maildir gets its own copy (its own header block,
-// the body copied in the kernel). At sync() (group commit, deliver/sink.h)
+// the body copied in the kernel). At sync() (group commit, mail/sink.h)
 // the files of every message committed since the last sync are made
 // durable together (fsync, or one syncfs per file system), linked into new/,
 // and each new/ is fsynced once. Only then may the server acknowledge them.
@@ -19,19 +19,19 @@
 
 #include "deliver/line_ends.h"
 #include "deliver/maildir_name.h"
-#include "deliver/sink.h"
+#include "mail/sink.h"
 #include "util/log.h"
 #include "util/unique_fd.h"
 
 namespace odmr::deliver {
 
-class MaildirSink final : public Sink {
+class MaildirSink final : public mail::Sink {
   public:
     // `pattern` is a path, "~" already expanded, maybe with placeholders.
     MaildirSink(std::string pattern, std::string hostname, const Log& log);
     ~MaildirSink() override;
 
-    asio::awaitable<Status> begin(const Envelope& envelope) override;
+    asio::awaitable<Status> begin(const mail::Envelope& envelope) override;
     asio::awaitable<Status> write(std::span<const char> bytes) override;
     asio::awaitable<Status> commit() override;
     void abort() override;

@@ -81,7 +81,7 @@ MdaSink::MdaSink(MdaConfig config, const Log& log) : config_(std::move(config)),
     for (const auto& arg : config_.argv) per_recipient_ = per_recipient_ || names_recipient(arg);
 }
 
-asio::awaitable<Status> MdaSink::begin(const Envelope& envelope) {
+asio::awaitable<Status> MdaSink::begin(const mail::Envelope& envelope) {
     abort();
     failure_ = {};
     if (per_recipient_ && envelope.recipients.size() != 1)

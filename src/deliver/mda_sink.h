@@ -16,7 +16,7 @@
 
 #include "deliver/child_process.h"
 #include "deliver/line_ends.h"
-#include "deliver/sink.h"
+#include "mail/sink.h"
 #include "net/stream.h"
 #include "util/log.h"
 #include "util/unique_fd.h"
@@ -33,7 +33,7 @@ struct MdaConfig {
 struct MdaOutcome {
     bool delivered = false;
     bool permanent = false;  // certain never to succeed: the provider may bounce
-    PeerReply reply;         // for the provider when not delivered
+    mail::Reply reply;       // for the provider when not delivered
 };
 
 // 0 delivered; EX_DATAERR, EX_NOUSER, EX_NOHOST, EX_UNAVAILABLE,
@@ -46,16 +46,18 @@ MdaOutcome mda_outcome(const ChildExit& exit);
 // The sendmail shorthand: "sendmail -oi -f {sender} -- {recipient}".
 std::vector<std::string> sendmail_argv(std::string program = "/usr/sbin/sendmail");
 
-class MdaSink final : public Sink {
+class MdaSink final : public mail::Sink {
   public:
     MdaSink(MdaConfig config, const Log& log);
 
-    asio::awaitable<Status> begin(const Envelope& envelope) override;
+    asio::awaitable<Status> begin(const mail::Envelope& envelope) override;
     asio::awaitable<Status> write(std::span<const char> bytes) override;
     asio::awaitable<Status> commit() override;
     void abort() override;
     bool per_recipient_outcomes() const override { return per_recipient_; }
-    const PeerReply* failure_reply() const override { return failure_.code ? &failure_ : nullptr; }
+    const mail::Reply* failure_reply() const override {
+        return failure_.code ? &failure_ : nullptr;
+    }
 
   private:
     Status flush();
@@ -66,12 +68,12 @@ class MdaSink final : public Sink {
     const Log& log_;
     bool per_recipient_ = false;
 
-    Envelope envelope_;
+    mail::Envelope envelope_;
     UniqueFd spool_;       // written while the message arrives
     UniqueFd spool_read_;  // the program's standard input
     std::string buffer_;
     LfConverter lf_;
-    PeerReply failure_;
+    mail::Reply failure_;
 };
 
 }  // namespace odmr::deliver

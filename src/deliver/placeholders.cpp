@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "smtp/command.h"
+#include "mail/address.h"
 #include "smtp/params.h"
 #include "util/text.h"
 
@@ -61,7 +61,7 @@ std::string field(const AddressFields& fields, std::string_view name) {
 
 AddressFields address_fields(std::string_view sender, std::string_view recipient) {
     return {std::string(sender), std::string(recipient),
-            std::string(smtp::local_part_of(recipient)), std::string(smtp::domain_of(recipient))};
+            std::string(mail::local_part_of(recipient)), std::string(mail::domain_of(recipient))};
 }
 
 Status check_placeholders(std::string_view pattern, const std::vector<std::string_view>& allowed) {

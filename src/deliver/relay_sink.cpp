@@ -33,8 +33,8 @@ std::string printable(std::string_view s) {
 
 }  // namespace
 
-PeerReply relay_reply(const smtp::Reply& reply, bool permanent_allowed) {
-    PeerReply out;
+mail::Reply relay_reply(const smtp::Reply& reply, bool permanent_allowed) {
+    mail::Reply out;
     std::string first = reply.lines.empty() ? std::string() : reply.lines.front();
     auto space = first.find(' ');
     std::string word = first.substr(0, space);
@@ -126,7 +126,7 @@ Status RelaySink::refused(const smtp::Reply& reply, bool permanent_allowed,
     return make_error(failure_.code / 100 == 5 ? Errc::permanent : Errc::temporary, what);
 }
 
-asio::awaitable<Status> RelaySink::begin(const Envelope& envelope) {
+asio::awaitable<Status> RelaySink::begin(const mail::Envelope& envelope) {
     abort();
     failure_ = {};
     id_ = envelope.id;
@@ -135,7 +135,7 @@ asio::awaitable<Status> RelaySink::begin(const Envelope& envelope) {
             Errc::software,
             "relay got " + std::to_string(envelope.recipients.size()) + " recipients");
     recipient_ = envelope.recipients.front();
-    if (envelope.body == BodyType::binary_mime) {
+    if (envelope.body == mail::BodyType::binary_mime) {
         failure_ = {451, "4.6.3", "Binary MIME cannot be relayed to the local server"};
         co_return make_error(Errc::temporary,
                              "message " + id_ + " is BINARYMIME, which " + name() + " is not sent");
@@ -156,7 +156,7 @@ asio::awaitable<Status> RelaySink::begin(const Envelope& envelope) {
     co_return make_error(Errc::temporary, name() + " keeps closing the connection");
 }
 
-asio::awaitable<Status> RelaySink::transaction(const Envelope& envelope, bool& stale) {
+asio::awaitable<Status> RelaySink::transaction(const mail::Envelope& envelope, bool& stale) {
     Connection& c = *connection_;
     const auto& caps = c.capabilities;
     bool ascii = smtp::is_ascii(envelope.sender) && smtp::is_ascii(recipient_);
@@ -167,7 +167,8 @@ asio::awaitable<Status> RelaySink::transaction(const Envelope& envelope, bool& s
     }
     std::string mail = "MAIL FROM:<" + envelope.sender + ">";
     if (envelope.smtputf8 && caps.has("SMTPUTF8")) mail += " SMTPUTF8";
-    if (envelope.body == BodyType::eight_bit_mime && caps.has("8BITMIME")) mail += " BODY=8BITMIME";
+    if (envelope.body == mail::BodyType::eight_bit_mime && caps.has("8BITMIME"))
+        mail += " BODY=8BITMIME";
     std::string rcpt = "RCPT TO:<" + recipient_ + ">";
     bool pipelining = caps.has("PIPELINING");
     if (pipelining) {

@@ -18,7 +18,7 @@
 #include <string>
 
 #include "deliver/local_endpoint.h"
-#include "deliver/sink.h"
+#include "mail/sink.h"
 #include "net/reader.h"
 #include "smtp/client.h"
 #include "smtp/dot_encoder.h"
@@ -38,26 +38,28 @@ struct RelayConfig {
 
 // A reply as the provider should get it; `permanent_allowed` says whether a
 // 5xx at this step is certain to be permanent (RCPT, end of data).
-PeerReply relay_reply(const smtp::Reply& reply, bool permanent_allowed);
+mail::Reply relay_reply(const smtp::Reply& reply, bool permanent_allowed);
 
-class RelaySink final : public Sink {
+class RelaySink final : public mail::Sink {
   public:
     RelaySink(RelayConfig config, const Log& log);
     ~RelaySink() override;
 
-    asio::awaitable<Status> begin(const Envelope& envelope) override;
+    asio::awaitable<Status> begin(const mail::Envelope& envelope) override;
     asio::awaitable<Status> write(std::span<const char> bytes) override;
     asio::awaitable<Status> commit() override;
     void abort() override;
     bool per_recipient_outcomes() const override { return true; }
-    const PeerReply* failure_reply() const override { return failure_.code ? &failure_ : nullptr; }
+    const mail::Reply* failure_reply() const override {
+        return failure_.code ? &failure_ : nullptr;
+    }
     asio::awaitable<void> close() override;
 
   private:
     struct Connection;
 
     asio::awaitable<Status> open();
-    asio::awaitable<Status> transaction(const Envelope& envelope, bool& stale);
+    asio::awaitable<Status> transaction(const mail::Envelope& envelope, bool& stale);
     asio::awaitable<Result<smtp::Reply>> reply();
     asio::awaitable<Status> send_buffer();
     Status refused(const smtp::Reply& reply, bool permanent_allowed, const std::string& step);
@@ -73,7 +75,7 @@ class RelaySink final : public Sink {
     std::string id_;
     std::string buffer_;
     smtp::DotEncoder encoder_;
-    PeerReply failure_;
+    mail::Reply failure_;
 };
 
 }  // namespace odmr::deliver

@@ -50,8 +50,5 @@ struct PathArgument {
 Result<PathArgument> parse_path_argument(std::string_view argument, std::string_view prefix,
                                          bool allow_null);
 
-// The domain of "local@domain" (after the last '@'), or empty.
-std::string_view domain_of(std::string_view address);
-std::string_view local_part_of(std::string_view address);
 
 }  // namespace odmr::smtp

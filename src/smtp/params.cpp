@@ -8,10 +8,10 @@
 namespace odmr::smtp {
 namespace {
 
-Refusal syntax(std::string text) {
+mail::Reply syntax(std::string text) {
     return {501, "5.5.4", std::move(text)};
 }
-Refusal unsupported(const std::string& keyword) {
+mail::Reply unsupported(const std::string& keyword) {
     return {555, "5.5.4", "Unsupported parameter " + keyword};
 }
 
@@ -98,7 +98,7 @@ bool is_utf8(std::string_view text) {
     return true;
 }
 
-std::variant<MailParams, Refusal> check_mail_params(const std::vector<Parameter>& params) {
+std::variant<MailParams, mail::Reply> check_mail_params(const std::vector<Parameter>& params) {
     MailParams out;
     for (std::size_t i = 0; i < params.size(); ++i) {
         const auto& p = params[i];
@@ -108,13 +108,13 @@ std::variant<MailParams, Refusal> check_mail_params(const std::vector<Parameter>
             if (!out.size) return syntax("Bad SIZE parameter");
         } else if (p.keyword == "BODY") {
             if (text::iequals(p.value, "7BIT"))
-                out.body = BodyType::seven_bit;
+                out.body = mail::BodyType::seven_bit;
             else if (text::iequals(p.value, "8BITMIME"))
-                out.body = BodyType::eight_bit_mime;
+                out.body = mail::BodyType::eight_bit_mime;
             else if (text::iequals(p.value, "BINARYMIME"))
-                out.body = BodyType::binary_mime;
+                out.body = mail::BodyType::binary_mime;
             else
-                return Refusal{501, "5.5.4", "Unsupported BODY type"};
+                return mail::Reply{501, "5.5.4", "Unsupported BODY type"};
         } else if (p.keyword == "SMTPUTF8") {
             if (!p.value.empty()) return syntax("SMTPUTF8 takes no value");
             out.smtputf8 = true;
@@ -131,7 +131,7 @@ std::variant<MailParams, Refusal> check_mail_params(const std::vector<Parameter>
     return out;
 }
 
-std::variant<RcptParams, Refusal> check_rcpt_params(const std::vector<Parameter>& params) {
+std::variant<RcptParams, mail::Reply> check_rcpt_params(const std::vector<Parameter>& params) {
     RcptParams out;
     for (std::size_t i = 0; i < params.size(); ++i) {
         const auto& p = params[i];

@@ -11,22 +11,15 @@
 #include <variant>
 #include <vector>
 
+#include "mail/envelope.h"
+#include "mail/reply.h"
 #include "smtp/command.h"
 
 namespace odmr::smtp {
 
-// A reply that refuses a command, before any state changes.
-struct Refusal {
-    int code = 0;
-    std::string enhanced;
-    std::string text;
-};
-
-enum class BodyType { seven_bit, eight_bit_mime, binary_mime };
-
 struct MailParams {
     std::optional<std::size_t> size;
-    BodyType body = BodyType::seven_bit;
+    mail::BodyType body = mail::BodyType::seven_bit;
     bool smtputf8 = false;
 };
 
@@ -35,8 +28,9 @@ struct RcptParams {
     std::string orcpt;
 };
 
-std::variant<MailParams, Refusal> check_mail_params(const std::vector<Parameter>& params);
-std::variant<RcptParams, Refusal> check_rcpt_params(const std::vector<Parameter>& params);
+// A refusal is a reply for the command, given before any state changes.
+std::variant<MailParams, mail::Reply> check_mail_params(const std::vector<Parameter>& params);
+std::variant<RcptParams, mail::Reply> check_rcpt_params(const std::vector<Parameter>& params);
 
 // RFC 3461 xtext: printable ASCII except '+' and '=', and "+XX" escapes.
 bool is_xtext(std::string_view text);

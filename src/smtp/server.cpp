@@ -7,6 +7,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "mail/address.h"
 #include "util/text.h"
 
 namespace odmr::smtp {
@@ -49,7 +50,7 @@ std::string header_safe(std::string_view s, bool utf8) {
 
 }  // namespace
 
-Server::Server(net::Reader& reader, deliver::Sink& sink, const ServerConfig& config, const Log& log)
+Server::Server(net::Reader& reader, mail::Sink& sink, const ServerConfig& config, const Log& log)
     : reader_(reader), sink_(sink), config_(config), log_(log) {}
 
 // ---- replies -------------------------------------------------------------
@@ -241,7 +242,7 @@ asio::awaitable<Status> Server::on_mail(std::string_view argument) {
     if (!esmtp_ && !parsed->params.empty())
         co_return co_await error_reply(555, "5.5.4", "Parameters need EHLO");
     auto checked = check_mail_params(parsed->params);
-    if (auto* refusal = std::get_if<Refusal>(&checked)) {
+    if (auto* refusal = std::get_if<mail::Reply>(&checked)) {
         co_return co_await error_reply(refusal->code, refusal->enhanced, refusal->text);
     }
     auto& params = std::get<MailParams>(checked);
@@ -260,9 +261,7 @@ asio::awaitable<Status> Server::on_mail(std::string_view argument) {
     envelope_.sender = std::move(parsed->address);
     envelope_.id = random_id();
     envelope_.smtputf8 = params.smtputf8;
-    envelope_.body = params.body == BodyType::binary_mime      ? deliver::BodyType::binary_mime
-                     : params.body == BodyType::eight_bit_mime ? deliver::BodyType::eight_bit_mime
-                                                               : deliver::BodyType::seven_bit;
+    envelope_.body = params.body;
     mail_ = params;
     state_ = State::mail;
     reply(250, "2.1.0", "Sender OK");
@@ -270,7 +269,7 @@ asio::awaitable<Status> Server::on_mail(std::string_view argument) {
 }
 
 bool Server::domain_accepted(std::string_view address) const {
-    auto domain = domain_of(address);
+    auto domain = mail::domain_of(address);
     return std::any_of(config_.domains.begin(), config_.domains.end(),
                        [&](const std::string& d) { return text::iequals(d, domain); });
 }
@@ -281,7 +280,7 @@ asio::awaitable<Status> Server::on_rcpt(std::string_view argument) {
     auto parsed = parse_path_argument(argument, "TO:", false);
     if (!parsed) co_return co_await error_reply(501, "5.5.4", "Syntax: RCPT TO:<address>");
     auto checked = check_rcpt_params(parsed->params);
-    if (auto* refusal = std::get_if<Refusal>(&checked)) {
+    if (auto* refusal = std::get_if<mail::Reply>(&checked)) {
         co_return co_await error_reply(refusal->code, refusal->enhanced, refusal->text);
     }
     if (!is_ascii(parsed->address) && (!mail_.smtputf8 || !is_utf8(parsed->address))) {
@@ -320,7 +319,7 @@ asio::awaitable<Status> Server::on_data(std::string_view argument) {
     if (state_ == State::mail) co_return co_await error_reply(554, "5.5.1", "No valid recipients");
     if (state_ != State::rcpt)
         co_return co_await error_reply(503, "5.5.1", "Need RCPT before DATA");
-    if (mail_.body == BodyType::binary_mime)
+    if (mail_.body == mail::BodyType::binary_mime)
         co_return co_await error_reply(503, "5.5.1", "BODY=BINARYMIME requires BDAT");
     if (auto started = co_await start_message(); !started) {
         refuse_delivery(started.error(), "Local delivery unavailable, try again later");
@@ -455,7 +454,7 @@ asio::awaitable<Status> Server::start_message() {
 void Server::refuse_delivery(const Error& error, std::string_view generic) {
     bool permanent = error.is(Errc::permanent);
     count_refusal(true);
-    const deliver::PeerReply* peer = sink_.failure_reply();
+    const mail::Reply* peer = sink_.failure_reply();
     if (peer != nullptr && peer->code / 100 == (permanent ? 5 : 4))
         reply(peer->code, peer->enhanced, peer->text);
     else if (permanent)
@@ -553,7 +552,7 @@ asio::awaitable<Status> Server::receive_chunk(std::size_t size, bool keep) {
         }
         auto data = reader_.buffered();
         std::size_t take = std::min(remaining, data.size());
-        if (keep && fail_code_ == 0 && mail_.body != BodyType::binary_mime) {
+        if (keep && fail_code_ == 0 && mail_.body != mail::BodyType::binary_mime) {
             measure_lines(data.first(take));
             if (longest_line_ > config_.max_body_line)
                 fail_message(552, "5.3.4",

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "deliver/sink.h"
+#include "mail/sink.h"
 #include "net/reader.h"
 #include "smtp/command.h"
 #include "smtp/dot_decoder.h"
@@ -49,7 +49,7 @@ struct SessionReport {
 
 class Server {
   public:
-    Server(net::Reader& reader, deliver::Sink& sink, const ServerConfig& config, const Log& log);
+    Server(net::Reader& reader, mail::Sink& sink, const ServerConfig& config, const Log& log);
 
     // Runs the session to its end. An error means a message was cut off or
     // the provider misbehaved past our limits; acknowledged messages are safe
@@ -118,13 +118,13 @@ class Server {
     // more pipelined commands waiting (RFC 2920).
     void reply(int code, std::string_view enhanced, std::string_view text);
     void reply_lines(int code, const std::vector<std::string>& lines);
-    void refuse(const Refusal& refusal) { reply(refusal.code, refusal.enhanced, refusal.text); }
+    void refuse(const mail::Reply& refusal) { reply(refusal.code, refusal.enhanced, refusal.text); }
     asio::awaitable<Status> flush();
     asio::awaitable<Status> error_reply(int code, std::string_view enhanced, std::string_view text);
     asio::awaitable<Status> hang_up(std::string_view enhanced, const std::string& text, Errc why);
 
     net::Reader& reader_;
-    deliver::Sink& sink_;
+    mail::Sink& sink_;
     const ServerConfig& config_;
     const Log& log_;
     std::chrono::steady_clock::time_point session_end_;
@@ -142,7 +142,7 @@ class Server {
     bool bdat_cr_ = false;            // BDAT: the last octet seen was CR
 
     // The current transaction.
-    deliver::Envelope envelope_;
+    mail::Envelope envelope_;
     MailParams mail_;
     bool begun_ = false;    // the sink has the message open
     std::size_t size_ = 0;  // octets of message data so far

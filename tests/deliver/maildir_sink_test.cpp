@@ -18,6 +18,7 @@
 
 using namespace odmr;
 using namespace odmr::deliver;
+using namespace odmr::mail;
 namespace fs = std::filesystem;
 
 namespace {

@@ -11,6 +11,7 @@
 
 using namespace odmr;
 using namespace odmr::deliver;
+using namespace odmr::mail;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 

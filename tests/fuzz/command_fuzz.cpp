@@ -6,6 +6,7 @@
 #include <string_view>
 #include <variant>
 
+#include "mail/address.h"
 #include "smtp/command.h"
 #include "smtp/params.h"
 
@@ -20,7 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             auto parsed = parse_path_argument(command.argument, prefix, allow_null);
             if (!parsed) continue;
             if (!allow_null && parsed->address.empty()) std::abort();
-            if (!parsed->address.empty() && domain_of(parsed->address).empty()) std::abort();
+            if (!parsed->address.empty() && odmr::mail::domain_of(parsed->address).empty())
+                std::abort();
             auto mail = check_mail_params(parsed->params);
             if (auto* params = std::get_if<MailParams>(&mail);
                 params && params->size && parsed->params.empty())

@@ -13,26 +13,28 @@ using Params = std::vector<Parameter>;
 
 MailParams must_accept_mail(const Params& params) {
     auto checked = check_mail_params(params);
-    if (auto* refusal = std::get_if<Refusal>(&checked)) FAIL("refused: " << refusal->text);
+    if (auto* refusal = std::get_if<odmr::mail::Reply>(&checked))
+        FAIL("refused: " << refusal->text);
     return std::get<MailParams>(checked);
 }
 
-Refusal must_refuse_mail(const Params& params) {
+odmr::mail::Reply must_refuse_mail(const Params& params) {
     auto checked = check_mail_params(params);
-    REQUIRE(std::holds_alternative<Refusal>(checked));
-    return std::get<Refusal>(checked);
+    REQUIRE(std::holds_alternative<odmr::mail::Reply>(checked));
+    return std::get<odmr::mail::Reply>(checked);
 }
 
 RcptParams must_accept_rcpt(const Params& params) {
     auto checked = check_rcpt_params(params);
-    if (auto* refusal = std::get_if<Refusal>(&checked)) FAIL("refused: " << refusal->text);
+    if (auto* refusal = std::get_if<odmr::mail::Reply>(&checked))
+        FAIL("refused: " << refusal->text);
     return std::get<RcptParams>(checked);
 }
 
-Refusal must_refuse_rcpt(const Params& params) {
+odmr::mail::Reply must_refuse_rcpt(const Params& params) {
     auto checked = check_rcpt_params(params);
-    REQUIRE(std::holds_alternative<Refusal>(checked));
-    return std::get<Refusal>(checked);
+    REQUIRE(std::holds_alternative<odmr::mail::Reply>(checked));
+    return std::get<odmr::mail::Reply>(checked);
 }
 
 }  // namespace
@@ -40,7 +42,7 @@ Refusal must_refuse_rcpt(const Params& params) {
 TEST_CASE("no MAIL parameters means a 7-bit message of unknown size") {
     auto p = must_accept_mail({});
     CHECK_FALSE(p.size.has_value());
-    CHECK(p.body == BodyType::seven_bit);
+    CHECK(p.body == odmr::mail::BodyType::seven_bit);
     CHECK_FALSE(p.smtputf8);
 }
 
@@ -59,9 +61,9 @@ TEST_CASE("a SIZE that is empty, not a number or too large is a 501") {
 }
 
 TEST_CASE("BODY takes 7BIT, 8BITMIME or BINARYMIME in any case") {
-    CHECK(must_accept_mail({{"BODY", "7bit"}}).body == BodyType::seven_bit);
-    CHECK(must_accept_mail({{"BODY", "8BITMIME"}}).body == BodyType::eight_bit_mime);
-    CHECK(must_accept_mail({{"BODY", "binarymime"}}).body == BodyType::binary_mime);
+    CHECK(must_accept_mail({{"BODY", "7bit"}}).body == odmr::mail::BodyType::seven_bit);
+    CHECK(must_accept_mail({{"BODY", "8BITMIME"}}).body == odmr::mail::BodyType::eight_bit_mime);
+    CHECK(must_accept_mail({{"BODY", "binarymime"}}).body == odmr::mail::BodyType::binary_mime);
     CHECK(must_refuse_mail({{"BODY", "QUOTED"}}).code == 501);
 }
 

@@ -13,8 +13,16 @@
 
 #include "support/asio_harness.h"
 
-using namespace odmr;
+// Not `using namespace odmr`: its namespace mail would clash with the
+// MAIL command below.
 using namespace odmr::smtp;
+using odmr::Errc;
+using odmr::Log;
+using odmr::make_error;
+using odmr::Result;
+using odmr::Status;
+namespace net = odmr::net;
+namespace test = odmr::test;
 
 namespace {
 
@@ -22,7 +30,7 @@ constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 const Log quiet(0, nullptr);
 
 // A Sink that keeps everything in memory and fails on request.
-class RecordingSink final : public deliver::Sink {
+class RecordingSink final : public odmr::mail::Sink {
   public:
     bool fail_begin = false;
     bool fail_write = false;
@@ -31,7 +39,7 @@ class RecordingSink final : public deliver::Sink {
     bool batching = false;  // group commit: commit() stages, sync() makes durable
     std::optional<Errc> fail_sync;
 
-    std::vector<deliver::Envelope> begun;
+    std::vector<odmr::mail::Envelope> begun;
     std::vector<std::string>
         delivered;  // bodies of committed (and, when batching, synced) messages
     std::vector<std::string> staged;
@@ -39,7 +47,7 @@ class RecordingSink final : public deliver::Sink {
     int syncs = 0;
     int withdrawals = 0;
 
-    asio::awaitable<Status> begin(const deliver::Envelope& envelope) override {
+    asio::awaitable<Status> begin(const odmr::mail::Envelope& envelope) override {
         if (fail_begin) co_return make_error(Errc::storage, "begin refused by the test");
         begun.push_back(envelope);
         current_.clear();
@@ -126,7 +134,7 @@ struct Session {
     }
 };
 
-asio::awaitable<Result<SessionReport>> serve(net::Stream& stream, deliver::Sink& sink,
+asio::awaitable<Result<SessionReport>> serve(net::Stream& stream, odmr::mail::Sink& sink,
                                              const ServerConfig& config) {
     net::Reader reader(stream);
     Server server(reader, sink, config, quiet);

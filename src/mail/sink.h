@@ -12,33 +12,12 @@
 
 #include <asio/awaitable.hpp>
 #include <span>
-#include <string>
-#include <vector>
 
+#include "mail/envelope.h"
+#include "mail/reply.h"
 #include "util/result.h"
 
-namespace odmr::deliver {
-
-// How the body is encoded (BODY= of MAIL FROM), for sinks that relay it.
-enum class BodyType { seven_bit, eight_bit_mime, binary_mime };
-
-struct Envelope {
-    std::string sender;                   // empty for the null reverse-path <>
-    std::vector<std::string> recipients;  // accepted, distinct
-    std::string received;                 // our Received: field, CRLF line ends, CRLF-terminated
-    std::string id;                       // our identifier for the message, for logs
-    BodyType body = BodyType::seven_bit;
-    bool smtputf8 = false;  // addresses or headers may be UTF-8 (RFC 6531)
-};
-
-// A local peer's own answer to a failed begin() or commit() (an LMTP or SMTP
-// server's reply, an MDA's exit status in SMTP terms), for the provider.
-// code is 4xx, or 5xx only when the failure is certain to be permanent.
-struct PeerReply {
-    int code = 0;
-    std::string enhanced;  // "5.1.1"
-    std::string text;      // one line, printable ASCII
-};
+namespace odmr::mail {
 
 class Sink {
   public:
@@ -66,11 +45,11 @@ class Sink {
     // After a failed begin() or commit() (until the next begin(), whatever
     // abort() did): the peer's reply to pass on, if the sink has one;
     // nullptr means "use a generic reply for the error".
-    virtual const PeerReply* failure_reply() const { return nullptr; }
+    virtual const Reply* failure_reply() const { return nullptr; }
 
     // Ends the run: closes connections to local peers politely. Called once
     // after the last session, on the same executor.
     virtual asio::awaitable<void> close() { co_return; }
 };
 
-}  // namespace odmr::deliver
+}  // namespace odmr::mail
