@@ -35,8 +35,8 @@ struct DeliverySpec {
 struct Account {
     net::Route route;  // the provider, and the SOCKS5 proxy on the way if any
     net::TlsPolicy tls_policy;
-    net::Duration connect_timeout{};
-    net::Duration mda_timeout{};
+    Duration connect_timeout{};
+    Duration mda_timeout{};
     unsigned max_sessions = 100;
     std::unique_ptr<Secret> password;  // stable address: the customer config points at it
                                        // (null when only EXTERNAL is used, or --serverinfo)

@@ -141,7 +141,7 @@ ChildExit ChildProcess::reap() {
     return {false, status};
 }
 
-asio::awaitable<ChildExit> ChildProcess::wait(net::Duration timeout) {
+asio::awaitable<ChildExit> ChildProcess::wait(Duration timeout) {
     auto executor = co_await asio::this_coro::executor;
     asio::steady_timer timer(executor);
     timer.expires_after(timeout);
@@ -179,8 +179,8 @@ Result<std::pair<UniqueFd, UniqueFd>> make_pipe() {
     return std::pair{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
-asio::awaitable<ChildResult> wait_collecting(ChildProcess& child, UniqueFd output,
-                                             net::Duration timeout, std::size_t limit) {
+asio::awaitable<ChildResult> wait_collecting(ChildProcess& child, UniqueFd output, Duration timeout,
+                                             std::size_t limit) {
     auto executor = co_await asio::this_coro::executor;
     asio::posix::stream_descriptor pipe(executor, output.release());
     std::string collected;

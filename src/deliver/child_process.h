@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "net/stream.h"
 #include "util/result.h"
+#include "util/time.h"
 #include "util/unique_fd.h"
 
 namespace odmr::deliver {
@@ -43,7 +43,7 @@ class ChildProcess {
     ~ChildProcess();  // kills and reaps a child still running
 
     // Waits for the child to end; after `timeout` kills its process group.
-    asio::awaitable<ChildExit> wait(net::Duration timeout);
+    asio::awaitable<ChildExit> wait(Duration timeout);
     // SIGKILL to the process group, then reaps the child (synchronously).
     void kill();
     bool running() const { return pid_ > 0; }
@@ -63,8 +63,8 @@ struct ChildResult {
     ChildExit exit;
     std::string output;
 };
-asio::awaitable<ChildResult> wait_collecting(ChildProcess& child, UniqueFd output,
-                                             net::Duration timeout, std::size_t limit = 4096);
+asio::awaitable<ChildResult> wait_collecting(ChildProcess& child, UniqueFd output, Duration timeout,
+                                             std::size_t limit = 4096);
 
 // A pipe whose both ends are close-on-exec: {read end, write end}.
 Result<std::pair<UniqueFd, UniqueFd>> make_pipe();

@@ -21,7 +21,6 @@
 namespace odmr::deliver {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 // The local end of the bridge: a socket to the MTA, or a program with its
@@ -62,7 +61,7 @@ asio::awaitable<Result<Local>> open_local(const HandoffTarget& target,
 
 // Copies `from` to `to` until `from` closes; every byte also goes to `seen`.
 template <class Seen>
-asio::awaitable<void> pump(net::Stream& from, net::Stream& to, net::Duration limit,
+asio::awaitable<void> pump(net::Stream& from, net::Stream& to, Duration limit,
                            Clock::time_point& activity, Seen seen) {
     std::array<char, 16 * 1024> buffer{};
     for (;;) {

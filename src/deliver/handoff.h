@@ -15,6 +15,7 @@
 #include "smtp/server.h"
 #include "smtp/session_observer.h"
 #include "util/log.h"
+#include "util/time.h"
 
 namespace odmr::deliver {
 
@@ -26,9 +27,9 @@ struct HandoffTarget {
 };
 
 struct HandoffLimits {
-    net::Duration idle = std::chrono::minutes(5);   // no byte either way for this long: hang up
-    net::Duration session = std::chrono::hours(3);  // the whole bridged session
-    net::Duration connect = std::chrono::seconds(30);
+    Duration idle = std::chrono::minutes(5);   // no byte either way for this long: hang up
+    Duration session = std::chrono::hours(3);  // the whole bridged session
+    Duration connect = std::chrono::seconds(30);
 };
 
 // The reversed session's second receiver, beside smtp::Server: where the

@@ -49,7 +49,7 @@ Result<asio::ip::tcp::socket> adopt_stream_socket(const asio::any_io_executor& e
 }
 
 asio::awaitable<Result<asio::ip::tcp::socket>> connect_local(const LocalEndpoint& endpoint,
-                                                             net::Duration timeout) {
+                                                             Duration timeout) {
     if (endpoint.unix_path.empty()) {
         auto socket = co_await net::connect(endpoint.tcp, timeout);
         if (!socket)

@@ -27,7 +27,7 @@ Result<LocalEndpoint> parse_local_endpoint(std::string_view text);
 // connected UNIX-domain socket reads and writes the same way, so it is
 // carried in one too (its remote_address() is then empty).
 asio::awaitable<Result<asio::ip::tcp::socket>> connect_local(const LocalEndpoint& endpoint,
-                                                             net::Duration timeout);
+                                                             Duration timeout);
 
 // Adopts a connected stream socket of any family (a UNIX socket, one end of
 // a socketpair) as a tcp::socket for net::Stream.

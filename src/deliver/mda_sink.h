@@ -17,7 +17,6 @@
 #include "deliver/child_process.h"
 #include "deliver/line_ends.h"
 #include "mail/sink.h"
-#include "net/stream.h"
 #include "util/log.h"
 #include "util/unique_fd.h"
 
@@ -25,7 +24,7 @@ namespace odmr::deliver {
 
 struct MdaConfig {
     std::vector<std::string> argv;  // with placeholders
-    net::Duration timeout = std::chrono::minutes(5);
+    Duration timeout = std::chrono::minutes(5);
     std::string spool_directory = "/tmp";
 };
 

@@ -33,7 +33,7 @@ struct RelayConfig {
     RelayProtocol protocol = RelayProtocol::lmtp;
     LocalEndpoint endpoint;
     std::string helo_name;  // our name for LHLO/EHLO
-    net::Duration timeout = std::chrono::minutes(5);
+    Duration timeout = std::chrono::minutes(5);
 };
 
 // A reply as the provider should get it; `permanent_allowed` says whether a

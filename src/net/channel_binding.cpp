@@ -83,7 +83,7 @@ std::string_view binding_name(BindingType type) {
     return "auto";
 }
 
-Result<BindingData> channel_binding(SSL* ssl, BindingType type) {
+Result<ChannelBinding> channel_binding(SSL* ssl, BindingType type) {
     if (type == BindingType::automatic)
         type = SSL_version(ssl) >= TLS1_3_VERSION ? BindingType::tls_exporter
                                                   : BindingType::tls_unique;
@@ -91,7 +91,7 @@ Result<BindingData> channel_binding(SSL* ssl, BindingType type) {
                                : type == BindingType::tls_unique ? unique(ssl)
                                                                  : server_end_point(ssl);
     if (!data) return data.error();
-    return BindingData{std::string(binding_name(type)), std::move(*data)};
+    return ChannelBinding{std::string(binding_name(type)), std::move(*data)};
 }
 
 }  // namespace odmr::net

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "util/channel_binding.h"
 #include "util/result.h"
 
 namespace odmr::net {
@@ -21,14 +22,9 @@ enum class BindingType { automatic, tls_exporter, tls_unique, tls_server_end_poi
 Result<BindingType> parse_binding_type(std::string_view text);
 std::string_view binding_name(BindingType type);
 
-struct BindingData {
-    std::string type;  // the name used on the wire, e.g. "tls-exporter"
-    std::string data;  // raw bytes
-};
-
 // `automatic` is tls-exporter on TLS 1.3 and tls-unique on TLS 1.2 (what
 // Dovecot, Cyrus SASL and GNU SASL servers accept). An error says why a type
 // cannot be had on this session.
-Result<BindingData> channel_binding(SSL* ssl, BindingType type);
+Result<ChannelBinding> channel_binding(SSL* ssl, BindingType type);
 
 }  // namespace odmr::net

@@ -120,12 +120,12 @@ asio::awaitable<Result<asio::ip::tcp::socket>> connect_any(
     if (endpoints.empty()) co_return make_error(Errc::no_host, "no address for " + label);
     auto executor = co_await asio::this_coro::executor;
     auto race = std::make_shared<Race>(executor, endpoints.size());
-    auto deadline = std::chrono::steady_clock::now() + timeout;
+    Deadline deadline(timeout);
     bool timed_out = false;
     while (!race->winner) {
         bool more = race->started < endpoints.size();
         if (!more && race->finished == race->started) break;  // every address failed
-        if (std::chrono::steady_clock::now() >= deadline) {
+        if (deadline.passed()) {
             timed_out = true;
             break;
         }
@@ -133,9 +133,8 @@ asio::awaitable<Result<asio::ip::tcp::socket>> connect_any(
             std::size_t index = race->started++;
             asio::co_spawn(executor, attempt(race, index, endpoints[index]), asio::detached);
         }
-        auto next = race->started < endpoints.size() ? std::chrono::steady_clock::now() + stagger
-                                                     : deadline;
-        race->wake.expires_at(std::min(next, deadline));
+        race->wake.expires_after(race->started < endpoints.size() ? deadline.left(stagger)
+                                                                  : deadline.left());
         co_await race->wake.async_wait(use_tuple);
     }
     std::error_code ignored;
@@ -158,10 +157,10 @@ asio::awaitable<Result<asio::ip::tcp::socket>> connect_any(
 
 asio::awaitable<Result<asio::ip::tcp::socket>> connect(HostPort where, Duration timeout) {
     auto executor = co_await asio::this_coro::executor;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
+    Deadline deadline(timeout);
     asio::ip::tcp::resolver resolver(executor);
     asio::steady_timer timer(executor);
-    timer.expires_at(deadline);
+    timer.expires_at(deadline.at());
     auto resolved =
         co_await (resolver.async_resolve(where.host, std::to_string(where.port), use_tuple) ||
                   timer.async_wait(use_tuple));
@@ -175,10 +174,9 @@ asio::awaitable<Result<asio::ip::tcp::socket>> connect(HostPort where, Duration 
 
     std::vector<asio::ip::tcp::endpoint> endpoints;
     for (const auto& entry : results) endpoints.push_back(entry.endpoint());
-    auto remaining =
-        std::max<Duration>(deadline - std::chrono::steady_clock::now(), Duration::zero());
     co_return co_await connect_any(interleave_families(endpoints),
-                                   where.host + " port " + std::to_string(where.port), remaining);
+                                   where.host + " port " + std::to_string(where.port),
+                                   deadline.left());
 }
 
 }  // namespace odmr::net

@@ -40,13 +40,11 @@ Error proxy_error(Errc code, const std::string& what) {
 
 // Reads exactly `n` octets (no more: what follows belongs to the provider).
 asio::awaitable<Result<std::string>> read_exact(Stream& stream, std::size_t n,
-                                                std::chrono::steady_clock::time_point deadline) {
+                                                const Deadline& deadline) {
     std::string out(n, '\0');
     std::size_t have = 0;
     while (have < n) {
-        auto left =
-            std::max<Duration>(deadline - std::chrono::steady_clock::now(), Duration::zero());
-        auto got = co_await stream.read_some(std::span(out).subspan(have), left);
+        auto got = co_await stream.read_some(std::span(out).subspan(have), deadline.left());
         if (!got) co_return got.error();
         have += *got;
     }
@@ -180,13 +178,10 @@ Error reply_error(unsigned char code, const std::string& target) {
 
 asio::awaitable<Status> socks5_connect(Stream& stream, const Socks5Proxy& proxy,
                                        const HostPort& target, Duration timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    auto left = [&] {
-        return std::max<Duration>(deadline - std::chrono::steady_clock::now(), Duration::zero());
-    };
+    Deadline deadline(timeout);
     bool with_password = !proxy.user.empty();
     auto hello = socks5::greeting(with_password);
-    if (auto sent = co_await stream.write(hello, left()); !sent) co_return sent.error();
+    if (auto sent = co_await stream.write(hello, deadline.left()); !sent) co_return sent.error();
     auto method = co_await read_exact(stream, 2, deadline);
     if (!method) co_return method.error();
     if ((*method)[0] != version)
@@ -203,7 +198,7 @@ asio::awaitable<Status> socks5_connect(Stream& stream, const Socks5Proxy& proxy,
     if (chosen == user_password) {
         auto request = socks5::password_request(proxy.user, proxy.password);
         if (!request) co_return request.error();
-        auto sent = co_await stream.write(*request, left());
+        auto sent = co_await stream.write(*request, deadline.left());
         wipe(*request);
         if (!sent) co_return sent.error();
         auto status = co_await read_exact(stream, 2, deadline);
@@ -215,7 +210,7 @@ asio::awaitable<Status> socks5_connect(Stream& stream, const Socks5Proxy& proxy,
     std::string label = target.host + " port " + std::to_string(target.port);
     auto request = socks5::connect_request(target);
     if (!request) co_return request.error();
-    if (auto sent = co_await stream.write(*request, left()); !sent) co_return sent.error();
+    if (auto sent = co_await stream.write(*request, deadline.left()); !sent) co_return sent.error();
     auto head = co_await read_exact(stream, 5, deadline);
     if (!head) co_return head.error();
     if ((*head)[0] == version && (*head)[1] != 0)

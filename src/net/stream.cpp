@@ -85,7 +85,7 @@ X509* Stream::peer_certificate() {
     return tls_active_ ? SSL_get0_peer_certificate(tls_.native_handle()) : nullptr;
 }
 
-Result<BindingData> Stream::channel_binding(BindingType type) {
+Result<ChannelBinding> Stream::channel_binding(BindingType type) {
     if (!tls_active_) return make_error(Errc::tls, "channel binding needs TLS");
     return net::channel_binding(tls_.native_handle(), type);
 }

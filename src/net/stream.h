@@ -15,10 +15,9 @@
 #include "net/channel_binding.h"
 #include "net/tls.h"
 #include "util/result.h"
+#include "util/time.h"
 
 namespace odmr::net {
-
-using Duration = std::chrono::steady_clock::duration;
 
 // What the user sees about a TLS session (trace headers, -v output).
 struct TlsInfo {
@@ -45,7 +44,7 @@ class Stream {
     TlsInfo tls_info() const;
     // The provider's certificate, once TLS is up (nullptr before).
     X509* peer_certificate();
-    Result<BindingData> channel_binding(BindingType type);
+    Result<ChannelBinding> channel_binding(BindingType type);
     SSL* native_tls() { return tls_.native_handle(); }
     std::string remote_address() const;  // "127.0.0.1" or "::1", empty if unknown
     void close();

@@ -117,7 +117,7 @@ asio::awaitable<Status> Customer::handshake() {
     co_return Status{};
 }
 
-sasl::ChannelBinding Customer::binding() {
+ChannelBinding Customer::binding() {
     auto& stream = reader_.stream();
     if (!stream.tls_active()) return {};
     auto data = stream.channel_binding(config_.channel_binding);
@@ -125,7 +125,7 @@ sasl::ChannelBinding Customer::binding() {
         log_.info("no channel binding: " + data.error().message());
         return {};
     }
-    return {std::move(data->type), std::move(data->data)};
+    return std::move(*data);
 }
 
 Result<std::string> Customer::choose_mechanism(const smtp::Capabilities& capabilities) {
@@ -133,7 +133,7 @@ Result<std::string> Customer::choose_mechanism(const smtp::Capabilities& capabil
 }
 
 Result<std::string> Customer::choose_mechanism(const smtp::Capabilities& capabilities,
-                                               const sasl::ChannelBinding& binding) const {
+                                               const ChannelBinding& binding) const {
     if (!capabilities.has("AUTH"))
         return make_error(Errc::auth_unavailable, "the provider offers no authentication (AUTH)");
     sasl::Choice choice{config_.auth_preference, reader_.stream().tls_active(),

@@ -35,8 +35,8 @@ struct CustomerConfig {
     bool client_certificate = false;  // a TLS client certificate is configured (EXTERNAL)
     net::BindingType channel_binding = net::BindingType::automatic;  // for SCRAM-*-PLUS
     std::vector<std::string> domains;                                // ATRN argument
-    net::Duration command_timeout = std::chrono::minutes(5);
-    net::Duration atrn_timeout = std::chrono::minutes(10);
+    Duration command_timeout = std::chrono::minutes(5);
+    Duration atrn_timeout = std::chrono::minutes(10);
 };
 
 enum class Outcome { mail_follows, no_mail };
@@ -74,9 +74,9 @@ class Customer {
     asio::awaitable<Result<smtp::Reply>> converse(sasl::Mechanism& mechanism, std::string line,
                                                   std::string shown);
     asio::awaitable<Result<Negotiation>> atrn(smtp::Capabilities capabilities);
-    sasl::ChannelBinding binding();
+    ChannelBinding binding();
     Result<std::string> choose_mechanism(const smtp::Capabilities& capabilities,
-                                         const sasl::ChannelBinding& binding) const;
+                                         const ChannelBinding& binding) const;
 
     net::Reader& reader_;
     const CustomerConfig& config_;

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "util/channel_binding.h"
 #include "util/result.h"
 #include "util/secret.h"
 
@@ -22,15 +23,11 @@ struct Credentials {
     std::string authzid{};             // who to act as (EXTERNAL); empty: as authcid
 };
 
-// Channel binding data (RFC 5056) of the TLS session the exchange runs in.
-struct ChannelBinding {
-    std::string type;  // "tls-exporter", "tls-unique", "tls-server-end-point"; empty: none
-    std::string data;  // raw bytes
-};
-
 // What a mechanism may know about the connection it runs on.
 struct Connection {
-    ChannelBinding binding;              // set when TLS is up and binding data was had
+    // Channel binding data (RFC 5056) of the TLS session the exchange runs
+    // in; set when TLS is up and binding data was had.
+    ChannelBinding binding;
     bool server_offers_binding = false;  // the server advertised a -PLUS mechanism
 };
 

@@ -10,7 +10,7 @@ namespace {
 constexpr std::size_t max_reply_line = 2048;  // RFC 5321 says 512; be tolerant
 }
 
-asio::awaitable<Result<Reply>> Client::read_reply(net::Duration timeout) {
+asio::awaitable<Result<Reply>> Client::read_reply(Duration timeout) {
     ReplyParser parser;
     for (;;) {
         auto line = co_await reader_.read_line(max_reply_line, timeout);
@@ -26,7 +26,7 @@ asio::awaitable<Result<Reply>> Client::read_reply(net::Duration timeout) {
     }
 }
 
-asio::awaitable<Status> Client::send(std::string_view line, net::Duration timeout,
+asio::awaitable<Status> Client::send(std::string_view line, Duration timeout,
                                      std::string_view shown) {
     log_.wire("C> ", shown.empty() ? line : shown);
     std::string out;
@@ -37,7 +37,7 @@ asio::awaitable<Status> Client::send(std::string_view line, net::Duration timeou
     co_return status;
 }
 
-asio::awaitable<Result<Reply>> Client::command(std::string_view line, net::Duration timeout,
+asio::awaitable<Result<Reply>> Client::command(std::string_view line, Duration timeout,
                                                std::string_view shown) {
     if (auto sent = co_await send(line, timeout, shown); !sent) co_return sent.error();
     co_return co_await read_reply(timeout);

@@ -17,12 +17,12 @@ class Client {
   public:
     Client(net::Reader& reader, const Log& log) : reader_(reader), log_(log) {}
 
-    asio::awaitable<Result<Reply>> read_reply(net::Duration timeout);
+    asio::awaitable<Result<Reply>> read_reply(Duration timeout);
     // Writes `line` and CRLF. `shown` replaces the line in the transcript
     // when it carries a secret.
-    asio::awaitable<Status> send(std::string_view line, net::Duration timeout,
+    asio::awaitable<Status> send(std::string_view line, Duration timeout,
                                  std::string_view shown = {});
-    asio::awaitable<Result<Reply>> command(std::string_view line, net::Duration timeout,
+    asio::awaitable<Result<Reply>> command(std::string_view line, Duration timeout,
                                            std::string_view shown = {});
 
     net::Reader& reader() { return reader_; }

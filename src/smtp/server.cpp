@@ -106,9 +106,9 @@ asio::awaitable<Status> Server::hang_up(std::string_view enhanced, const std::st
     co_return make_error(why, "reversed session: " + text);
 }
 
-net::Duration Server::time_left(net::Duration limit) const {
+Duration Server::time_left(Duration limit) const {
     auto left = session_end_ - std::chrono::steady_clock::now();
-    return std::max(net::Duration::zero(), std::min(limit, left));
+    return std::max(Duration::zero(), std::min(limit, left));
 }
 
 // ---- the session ---------------------------------------------------------

@@ -33,9 +33,9 @@ struct ServerConfig {
     std::size_t max_commands = 1000000;   // per session
     std::size_t max_line = 1000;          // command line octets, CRLF excluded
     std::size_t max_body_line = 1 << 20;  // message line octets, CRLF excluded
-    net::Duration command_timeout = std::chrono::minutes(5);
-    net::Duration data_timeout = std::chrono::minutes(5);   // per read of message data
-    net::Duration session_timeout = std::chrono::hours(3);  // the whole reversed session
+    Duration command_timeout = std::chrono::minutes(5);
+    Duration data_timeout = std::chrono::minutes(5);   // per read of message data
+    Duration session_timeout = std::chrono::hours(3);  // the whole reversed session
 };
 
 // What happened in one reversed session.
@@ -112,7 +112,7 @@ class Server {
     std::string trace_header() const;
     bool domain_accepted(std::string_view address) const;
     void reset_transaction();
-    net::Duration time_left(net::Duration limit) const;
+    Duration time_left(Duration limit) const;
 
     // Queues one reply; replies go out together when the provider has no
     // more pipelined commands waiting (RFC 2920).

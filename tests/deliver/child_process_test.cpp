@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-ChildResult run(std::vector<std::string> argv, net::Duration timeout = 10s,
+ChildResult run(std::vector<std::string> argv, Duration timeout = 10s,
                 std::vector<std::string> environment = {}) {
     auto pipe = make_pipe();
     REQUIRE(pipe.ok());

@@ -51,7 +51,7 @@ struct Session {
         auto result = pair->handshake({"localhost", {}});
         REQUIRE_MESSAGE(result.ok(), result.error().message());
     }
-    BindingData binding(BindingType type) {
+    ChannelBinding binding(BindingType type) {
         auto data = pair->client().channel_binding(type);
         REQUIRE_MESSAGE(data.ok(), data.error().message());
         return *data;
