@@ -25,9 +25,7 @@ asio::awaitable<Result<std::optional<Received>>> one_session(const Account& acco
     atrn::Customer customer(reader, account.customer, log);
     auto negotiated = co_await customer.negotiate();
     if (!negotiated) {
-        if (!negotiated.error().is(Errc::connection_lost) &&
-            !negotiated.error().is(Errc::timeout) && !negotiated.error().is(Errc::tls))
-            co_await customer.quit();
+        co_await customer.quit_after(negotiated.error());
         stream.close();
         co_return negotiated.error();
     }

@@ -78,9 +78,7 @@ asio::awaitable<Result<std::string>> serverinfo(const Account& account,
     atrn::Customer customer(reader, account.customer, log);
     auto introduction = co_await customer.open();
     if (!introduction) {
-        if (!introduction.error().is(Errc::connection_lost) &&
-            !introduction.error().is(Errc::timeout) && !introduction.error().is(Errc::tls))
-            co_await customer.quit();
+        co_await customer.quit_after(introduction.error());
         stream.close();
         co_return introduction.error();
     }

@@ -8,22 +8,22 @@
 #include <unistd.h>
 
 #include <array>
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
-#include <asio/use_awaitable.hpp>
 #include <cstring>
 #include <system_error>
 #include <utility>
+
+#include "net/awaitable.h"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX
 
 namespace odmr::deliver {
 namespace {
 
-constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+using net::use_tuple;
 
 std::vector<std::string> merged_environment(const std::vector<std::string>& extra) {
     std::vector<std::string> out;

@@ -5,39 +5,38 @@
 
 #include <algorithm>
 #include <array>
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
-#include <asio/use_awaitable.hpp>
 #include <cstring>
 #include <optional>
 #include <system_error>
 
 #include "deliver/child_process.h"
+#include "net/awaitable.h"
 #include "util/text.h"
 
 namespace odmr::deliver {
 namespace {
 
-constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+using net::use_tuple;
 
 // The local end of the bridge: a socket to the MTA, or a program with its
 // stdin and stdout on one end of a socketpair.
 struct Local {
     std::optional<ChildProcess> child;
     UniqueFd child_output;  // the program's stderr, ours to read
-    std::optional<asio::ip::tcp::socket> socket;
+    std::unique_ptr<net::Stream> stream;
 };
 
 asio::awaitable<Result<Local>> open_local(const HandoffTarget& target,
                                           const HandoffLimits& limits) {
     Local local;
     if (target.argv.empty()) {
-        auto socket = co_await connect_local(target.endpoint, limits.connect);
-        if (!socket) co_return socket.error();
-        local.socket.emplace(std::move(*socket));
+        auto stream = co_await connect_local(target.endpoint, limits.connect);
+        if (!stream) co_return stream.error();
+        local.stream = std::move(*stream);
         co_return local;
     }
     int pair[2] = {-1, -1};
@@ -53,9 +52,9 @@ asio::awaitable<Result<Local>> open_local(const HandoffTarget& target,
     local.child.emplace(std::move(*child));
     local.child_output = std::move(errors->first);
     auto executor = co_await asio::this_coro::executor;
-    auto socket = adopt_stream_socket(executor, ours.release());
+    auto socket = adopt_local_socket(executor, ours.release());
     if (!socket) co_return socket.error();
-    local.socket.emplace(std::move(*socket));
+    local.stream = std::make_unique<net::Stream>(std::move(*socket));
     co_return local;
 }
 
@@ -164,8 +163,7 @@ asio::awaitable<Result<smtp::SessionReport>> Handoff::run() {
                                                   ": " + opened.error().message());
     }
     Local& local = *opened;
-    asio::ssl::context unused_tls(asio::ssl::context::tls_client);
-    net::Stream mta(std::move(*local.socket), unused_tls);
+    net::Stream& mta = *local.stream;
     log_.info("handing the session to " + target_.describe());
 
     // Bytes the provider sent with (or right after) the turn are forwarded first.

@@ -1,18 +1,14 @@
 #include "deliver/local_endpoint.h"
 
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
-#include <asio/local/stream_protocol.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
-#include <asio/use_awaitable.hpp>
+
+#include "net/awaitable.h"
 
 namespace odmr::deliver {
-namespace {
 
-constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
-
-}  // namespace
+using net::use_tuple;
 
 std::string LocalEndpoint::describe() const {
     if (!unix_path.empty()) return "unix:" + unix_path;
@@ -37,10 +33,10 @@ Result<LocalEndpoint> parse_local_endpoint(std::string_view text) {
     return out;
 }
 
-Result<asio::ip::tcp::socket> adopt_stream_socket(const asio::any_io_executor& executor, int fd) {
-    asio::ip::tcp::socket socket(executor);
+Result<net::LocalSocket> adopt_local_socket(const asio::any_io_executor& executor, int fd) {
+    net::LocalSocket socket(executor);
     std::error_code ec;
-    socket.assign(asio::ip::tcp::v4(), fd, ec);
+    socket.assign(asio::local::stream_protocol(), fd, ec);
     if (ec) {
         ::close(fd);
         return make_error(ec, "cannot use a local socket");
@@ -48,17 +44,17 @@ Result<asio::ip::tcp::socket> adopt_stream_socket(const asio::any_io_executor& e
     return socket;
 }
 
-asio::awaitable<Result<asio::ip::tcp::socket>> connect_local(const LocalEndpoint& endpoint,
-                                                             Duration timeout) {
+asio::awaitable<Result<std::unique_ptr<net::Stream>>> connect_local(const LocalEndpoint& endpoint,
+                                                                    Duration timeout) {
     if (endpoint.unix_path.empty()) {
         auto socket = co_await net::connect(endpoint.tcp, timeout);
         if (!socket)
             co_return make_error(socket.error().code, "connecting to " + endpoint.describe() +
                                                           ": " + socket.error().detail);
-        co_return std::move(*socket);
+        co_return std::make_unique<net::Stream>(std::move(*socket));
     }
     auto executor = co_await asio::this_coro::executor;
-    asio::local::stream_protocol::socket socket(executor);
+    net::LocalSocket socket(executor);
     asio::steady_timer timer(executor);
     timer.expires_after(timeout);
     using asio::experimental::awaitable_operators::operator||;
@@ -70,7 +66,7 @@ asio::awaitable<Result<asio::ip::tcp::socket>> connect_local(const LocalEndpoint
     if (ec)
         co_return make_error(Errc::unavailable,
                              "connecting to " + endpoint.describe() + ": " + ec.message());
-    co_return adopt_stream_socket(executor, socket.release());
+    co_return std::make_unique<net::Stream>(std::move(socket));
 }
 
 }  // namespace odmr::deliver

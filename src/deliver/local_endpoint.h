@@ -3,7 +3,7 @@
 #pragma once
 
 #include <asio/awaitable.hpp>
-#include <asio/ip/tcp.hpp>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -23,14 +23,11 @@ struct LocalEndpoint {
 // "unix:/absolute/path" or "HOST:PORT" (the port is required).
 Result<LocalEndpoint> parse_local_endpoint(std::string_view text);
 
-// A connected socket to `endpoint`. net::Stream carries a tcp::socket; a
-// connected UNIX-domain socket reads and writes the same way, so it is
-// carried in one too (its remote_address() is then empty).
-asio::awaitable<Result<asio::ip::tcp::socket>> connect_local(const LocalEndpoint& endpoint,
-                                                             Duration timeout);
+// A plain stream connected to `endpoint` (TCP or a UNIX-domain socket).
+asio::awaitable<Result<std::unique_ptr<net::Stream>>> connect_local(const LocalEndpoint& endpoint,
+                                                                    Duration timeout);
 
-// Adopts a connected stream socket of any family (a UNIX socket, one end of
-// a socketpair) as a tcp::socket for net::Stream.
-Result<asio::ip::tcp::socket> adopt_stream_socket(const asio::any_io_executor& executor, int fd);
+// Adopts a connected UNIX-domain stream socket (one end of a socketpair).
+Result<net::LocalSocket> adopt_local_socket(const asio::any_io_executor& executor, int fd);
 
 }  // namespace odmr::deliver

@@ -10,11 +10,10 @@
 
 #include "deliver/maildir.h"
 #include "deliver/placeholders.h"
+#include "deliver/write_size.h"
 
 namespace odmr::deliver {
 namespace {
-
-constexpr std::size_t write_size = 64 * 1024;
 
 UniqueFd create_exclusive(const std::string& path) {
     // Read and write: the first copy is read back for the others.

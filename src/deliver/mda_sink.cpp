@@ -10,12 +10,11 @@
 
 #include "deliver/maildir.h"
 #include "deliver/placeholders.h"
+#include "deliver/write_size.h"
 #include "util/text.h"
 
 namespace odmr::deliver {
 namespace {
-
-constexpr std::size_t write_size = 64 * 1024;
 
 struct ExitMeaning {
     int status;
@@ -46,12 +45,7 @@ constexpr ExitMeaning exit_meanings[] = {
 // The first line of the program's output, fit for a reply.
 std::string first_line(std::string_view output) {
     output = text::trim(output.substr(0, output.find('\n')));
-    std::string out;
-    for (char c : output.substr(0, 200)) {
-        auto u = static_cast<unsigned char>(c);
-        out += (u >= 0x20 && u < 0x7f) ? c : '?';
-    }
-    return out;
+    return text::printable(output.substr(0, 200));
 }
 
 }  // namespace

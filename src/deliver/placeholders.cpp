@@ -4,6 +4,7 @@
 
 #include "mail/address.h"
 #include "smtp/params.h"
+#include "util/hex.h"
 #include "util/text.h"
 
 namespace odmr::deliver {
@@ -17,10 +18,8 @@ bool plain_byte(char c) {
 }
 
 void append_escaped(std::string& out, unsigned char byte) {
-    static constexpr char hex[] = "0123456789ABCDEF";
     out += '%';
-    out += hex[byte >> 4];
-    out += hex[byte & 15];
+    hex::append(out, byte, hex::Letters::upper);
 }
 
 // Length of the well-formed UTF-8 sequence starting at `s[i]`, or 0.

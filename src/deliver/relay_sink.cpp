@@ -1,12 +1,12 @@
 #include "deliver/relay_sink.h"
 
+#include "deliver/write_size.h"
 #include "smtp/params.h"
 #include "util/text.h"
 
 namespace odmr::deliver {
 namespace {
 
-constexpr std::size_t write_size = 64 * 1024;
 constexpr std::size_t max_reply_text = 300;
 constexpr auto quit_timeout = std::chrono::seconds(10);
 
@@ -20,15 +20,6 @@ bool is_enhanced(std::string_view word) {
             if (!text::is_digit(c)) return false;
     }
     return true;
-}
-
-std::string printable(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        auto u = static_cast<unsigned char>(c);
-        out += (u >= 0x20 && u < 0x7f) ? c : '?';
-    }
-    return out;
 }
 
 }  // namespace
@@ -49,7 +40,7 @@ mail::Reply relay_reply(const smtp::Reply& reply, bool permanent_allowed) {
             line.erase(0, out.enhanced.size() + 1);
         text += " / " + line;
     }
-    out.text = printable(text.substr(0, max_reply_text));
+    out.text = text::printable(text.substr(0, max_reply_text));
     if (out.text.empty()) out.text = "Local delivery refused";
     int code = reply.code;
     bool mailbox_full = code == 552 || out.enhanced.ends_with(".2.2");
@@ -68,18 +59,17 @@ mail::Reply relay_reply(const smtp::Reply& reply, bool permanent_allowed) {
 }
 
 struct RelaySink::Connection {
-    net::Stream stream;
+    std::unique_ptr<net::Stream> stream;
     net::Reader reader;
     smtp::Client client;
     smtp::Capabilities capabilities;
     bool used = false;  // a transaction finished on it: it may have gone stale since
 
-    Connection(asio::ip::tcp::socket socket, asio::ssl::context& tls, const Log& log)
-        : stream(std::move(socket), tls), reader(stream), client(reader, log) {}
+    Connection(std::unique_ptr<net::Stream> connected, const Log& log)
+        : stream(std::move(connected)), reader(*stream), client(reader, log) {}
 };
 
-RelaySink::RelaySink(RelayConfig config, const Log& log)
-    : config_(std::move(config)), log_(log), tls_context_(asio::ssl::context::tls_client) {}
+RelaySink::RelaySink(RelayConfig config, const Log& log) : config_(std::move(config)), log_(log) {}
 
 RelaySink::~RelaySink() {
     drop();
@@ -91,7 +81,7 @@ std::string RelaySink::name() const {
 }
 
 void RelaySink::drop() {
-    if (connection_) connection_->stream.close();
+    if (connection_) connection_->stream->close();
     connection_.reset();
     in_data_ = false;
 }
@@ -101,9 +91,9 @@ asio::awaitable<Result<smtp::Reply>> RelaySink::reply() {
 }
 
 asio::awaitable<Status> RelaySink::open() {
-    auto socket = co_await connect_local(config_.endpoint, config_.timeout);
-    if (!socket) co_return socket.error();
-    connection_ = std::make_unique<Connection>(std::move(*socket), tls_context_, log_);
+    auto stream = co_await connect_local(config_.endpoint, config_.timeout);
+    if (!stream) co_return stream.error();
+    connection_ = std::make_unique<Connection>(std::move(*stream), log_);
     auto greeting = co_await reply();
     if (!greeting) co_return greeting.error();
     if (greeting->code != 220) co_return refused(*greeting, false, "the greeting");
@@ -122,7 +112,7 @@ Status RelaySink::refused(const smtp::Reply& reply, bool permanent_allowed,
     failure_ = relay_reply(reply, permanent_allowed);
     std::string what = name() + " answered " + step +
                        (recipient_.empty() ? "" : " for <" + recipient_ + ">") + " with " +
-                       printable(reply.summary());
+                       text::printable(reply.summary());
     return make_error(failure_.code / 100 == 5 ? Errc::permanent : Errc::temporary, what);
 }
 
@@ -231,7 +221,7 @@ asio::awaitable<Status> RelaySink::transaction(const mail::Envelope& envelope, b
 }
 
 asio::awaitable<Status> RelaySink::send_buffer() {
-    auto sent = co_await connection_->stream.write(buffer_, config_.timeout);
+    auto sent = co_await connection_->stream->write(buffer_, config_.timeout);
     buffer_.clear();
     if (!sent)
         co_return make_error(sent.error().code,

@@ -68,7 +68,6 @@ class RelaySink final : public mail::Sink {
 
     RelayConfig config_;
     const Log& log_;
-    asio::ssl::context tls_context_;  // net::Stream needs one; never used for TLS here
     std::unique_ptr<Connection> connection_;
     bool in_data_ = false;
     std::string recipient_;

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <memory>
 
+#include "util/hex.h"
 #include "util/text.h"
 
 namespace odmr::net {
@@ -63,28 +64,21 @@ std::string alt_names_text(X509* certificate) {
     return out;
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    c = text::to_lower(c);
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-}
-
 Result<Fingerprint> parse_pin(std::string_view text) {
     std::string_view item = text::trim(text);
     if (!text::istarts_with(item, "sha256:"))
         return make_error(Errc::usage, "--tls-fingerprint: \"" + std::string(item) +
                                            "\" must start with sha256: (SHA-256 is the only "
                                            "fingerprint accepted)");
-    std::string hex;
+    std::string digits;
     for (char c : item.substr(7))
-        if (c != ':') hex += c;
+        if (c != ':') digits += c;
     Fingerprint out{};
-    bool valid = hex.size() == 2 * out.size();
+    bool valid = digits.size() == 2 * out.size();
     for (std::size_t i = 0; valid && i < out.size(); ++i) {
-        int high = hex_value(hex[2 * i]), low = hex_value(hex[2 * i + 1]);
-        valid = high >= 0 && low >= 0;
-        out[i] = static_cast<unsigned char>(valid ? high * 16 + low : 0);
+        int byte = hex::byte_value(std::string_view(digits).substr(2 * i, 2));
+        valid = byte >= 0;
+        out[i] = static_cast<unsigned char>(valid ? byte : 0);
     }
     if (!valid)
         return make_error(Errc::usage, "--tls-fingerprint: \"" + std::string(item) +
@@ -120,12 +114,10 @@ Fingerprint public_key_fingerprint(X509* certificate) {
 }
 
 std::string format_fingerprint(const Fingerprint& fingerprint) {
-    static constexpr char hex[] = "0123456789ABCDEF";
     std::string out;
     for (unsigned char byte : fingerprint) {
         if (!out.empty()) out += ':';
-        out += hex[byte >> 4];
-        out += hex[byte & 15];
+        hex::append(out, byte, hex::Letters::upper);
     }
     return out;
 }

@@ -3,20 +3,19 @@
 #include <algorithm>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
-#include <asio/use_awaitable.hpp>
 #include <charconv>
 #include <memory>
 #include <optional>
+
+#include "net/awaitable.h"
 
 namespace odmr::net {
 namespace {
 
 using asio::experimental::awaitable_operators::operator||;
-constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 Result<std::uint16_t> parse_port(std::string_view text) {
     unsigned value = 0;

@@ -2,6 +2,7 @@
 
 #include <asio/ip/address.hpp>
 
+#include "util/hex.h"
 #include "util/text.h"
 
 namespace odmr::net {
@@ -19,16 +20,10 @@ Result<std::string> percent_decode(std::string_view text, std::string_view what)
             out += text[i];
             continue;
         }
-        auto hex = [](char c) -> int {
-            if (c >= '0' && c <= '9') return c - '0';
-            c = text::to_lower(c);
-            return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        };
-        int high = i + 2 < text.size() ? hex(text[i + 1]) : -1;
-        int low = i + 2 < text.size() ? hex(text[i + 2]) : -1;
-        if (high < 0 || low < 0)
+        int byte = i + 2 < text.size() ? hex::byte_value(text.substr(i + 1, 2)) : -1;
+        if (byte < 0)
             return make_error(Errc::usage, "--proxy: bad %-escape in the " + std::string(what));
-        out += static_cast<char>(high * 16 + low);
+        out += static_cast<char>(byte);
         i += 2;
     }
     return out;

@@ -1,15 +1,18 @@
-// One byte stream to a peer, plain TCP or TLS over it, with a deadline on
-// every operation. The same object carries the customer negotiation and,
-// after ATRN, the reversed SMTP session: the TLS session never changes hands.
+// One byte stream to a peer, with a deadline on every operation: TCP that
+// may turn to TLS (the provider), plain TCP or a UNIX-domain socket (local
+// peers). The same object carries the customer negotiation and, after ATRN,
+// the reversed SMTP session: the TLS session never changes hands.
 #pragma once
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/local/stream_protocol.hpp>
 #include <asio/ssl.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <span>
 #include <string>
+#include <variant>
 
 #include "net/certificate.h"
 #include "net/channel_binding.h"
@@ -25,9 +28,18 @@ struct TlsInfo {
     std::string cipher;   // "TLS_AES_256_GCM_SHA384"
 };
 
+// A connected UNIX-domain stream socket: a local LMTP or SMTP server, or
+// one end of a socketpair to a program.
+using LocalSocket = asio::local::stream_protocol::socket;
+
 class Stream {
   public:
+    // TCP that may turn to TLS with handshake(); `tls_context` must outlive
+    // the stream.
     Stream(asio::ip::tcp::socket socket, asio::ssl::context& tls_context);
+    // TCP or a local socket that stays plain: handshake() fails.
+    explicit Stream(asio::ip::tcp::socket socket);
+    explicit Stream(LocalSocket socket);
 
     Stream(const Stream&) = delete;
     Stream& operator=(const Stream&) = delete;
@@ -38,6 +50,7 @@ class Stream {
 
     // Client-side TLS handshake; verifies the chain (per the context) and that
     // the certificate names `peer.name`, or, with pins, that it is pinned.
+    // Errc::tls on a stream made without a TLS context.
     asio::awaitable<Status> handshake(const PeerCheck& peer, Duration timeout);
 
     bool tls_active() const { return tls_active_; }
@@ -45,12 +58,20 @@ class Stream {
     // The provider's certificate, once TLS is up (nullptr before).
     X509* peer_certificate();
     Result<ChannelBinding> channel_binding(BindingType type);
-    SSL* native_tls() { return tls_.native_handle(); }
-    std::string remote_address() const;  // "127.0.0.1" or "::1", empty if unknown
+    // "127.0.0.1" or "::1"; empty if unknown and for a local socket.
+    std::string remote_address() const;
     void close();
 
   private:
-    asio::ssl::stream<asio::ip::tcp::socket> tls_;
+    using Tls = asio::ssl::stream<asio::ip::tcp::socket>;
+
+    // Calls `op` with the layer that carries the bytes now: the TLS stream
+    // once the handshake succeeded, else the socket.
+    template <class Op>
+    auto on_wire(Op op);
+    SSL* ssl() const;  // the TLS session once it is up, else nullptr
+
+    std::variant<Tls, asio::ip::tcp::socket, LocalSocket> socket_;
     asio::steady_timer timer_;        // reads and the handshake
     asio::steady_timer write_timer_;  // writes: one read and one write may be in flight at once
     bool tls_active_ = false;

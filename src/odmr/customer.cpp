@@ -224,4 +224,10 @@ asio::awaitable<void> Customer::quit() {
     (void)reply;  // the session is over either way
 }
 
+asio::awaitable<void> Customer::quit_after(const Error& failure) {
+    if (failure.is(Errc::connection_lost) || failure.is(Errc::timeout) || failure.is(Errc::tls))
+        co_return;
+    co_await quit();
+}
+
 }  // namespace odmr::atrn

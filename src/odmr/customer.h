@@ -65,6 +65,9 @@ class Customer {
     Result<std::string> choose_mechanism(const smtp::Capabilities& capabilities);
     // Politely ends a session that did not turn around.
     asio::awaitable<void> quit();
+    // The same after `failure`, unless it left no one to say QUIT to (the
+    // connection is lost, timed out, or TLS broke).
+    asio::awaitable<void> quit_after(const Error& failure);
 
   private:
     asio::awaitable<Result<smtp::Reply>> ehlo();

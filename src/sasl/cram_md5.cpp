@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "util/hex.h"
+
 namespace odmr::sasl {
 
 Result<std::string> CramMd5::respond(std::string_view challenge) {
@@ -20,12 +22,8 @@ Result<std::string> CramMd5::respond(std::string_view challenge) {
         });
     }
     if (!ok) return make_error(Errc::software, "HMAC-MD5 failed");
-    static constexpr char hex[] = "0123456789abcdef";
     std::string out = credentials_.authcid + ' ';
-    for (unsigned i = 0; i < length; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 15];
-    }
+    for (unsigned i = 0; i < length; ++i) hex::append(out, digest[i]);
     return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "util/hex.h"
+
 namespace odmr {
 
 void Log::emit(int min_level, std::string_view prefix, std::string_view text) const {
@@ -12,10 +14,8 @@ void Log::emit(int min_level, std::string_view prefix, std::string_view text) co
     for (char c : text) {
         auto u = static_cast<unsigned char>(c);
         if (u < 0x20 || u == 0x7f) {
-            static constexpr char hex[] = "0123456789abcdef";
             line += "\\x";
-            line += hex[u >> 4];
-            line += hex[u & 15];
+            hex::append(line, u);
         } else {
             line += c;
         }

@@ -25,5 +25,8 @@ bool istarts_with(std::string_view s, std::string_view prefix);
 std::vector<std::string> split_words(std::string_view s);
 std::vector<std::string> split(std::string_view s, char separator);
 std::string_view trim(std::string_view s);
+// `s` with every octet that is not printable ASCII (control characters,
+// DEL, 8-bit) replaced by '?': a peer's text made fit for a reply or a log.
+std::string printable(std::string_view s);
 
 }  // namespace odmr::text

@@ -29,8 +29,7 @@ std::vector<Read> read_lines(const std::string& input, std::size_t count, std::s
     auto [writer, reader_socket] = test::loopback_pair(io);
     asio::write(writer, asio::buffer(input));
     if (!keep_open) writer.shutdown(asio::ip::tcp::socket::shutdown_send);
-    asio::ssl::context tls(asio::ssl::context::tls_client);
-    net::Stream stream(std::move(reader_socket), tls);
+    net::Stream stream(std::move(reader_socket));
     net::Reader reader(stream, capacity);
     std::vector<Read> out;
     auto task = [&]() -> asio::awaitable<void> {

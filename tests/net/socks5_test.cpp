@@ -2,13 +2,12 @@
 
 #include <doctest/doctest.h>
 
-#include <asio/experimental/as_tuple.hpp>
 #include <asio/read.hpp>
-#include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <set>
 #include <string>
 
+#include "net/awaitable.h"
 #include "net/reader.h"
 #include "support/asio_harness.h"
 
@@ -17,8 +16,6 @@ using namespace odmr::net;
 using namespace std::string_literals;
 
 namespace {
-
-constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
 // A scripted proxy: reads what the client must send and answers with
 // `replies`, one per expected request, all at once per step.
@@ -70,8 +67,7 @@ struct Run {
 Run run_through(const Script& script, const Socks5Proxy& via, const HostPort& target) {
     asio::io_context io;
     auto [client_socket, proxy_socket] = test::loopback_pair(io);
-    asio::ssl::context tls(asio::ssl::context::tls_client);
-    Stream stream(std::move(client_socket), tls);
+    Stream stream(std::move(client_socket));
     Run run;
     std::optional<Status> result;
     auto client = [&]() -> asio::awaitable<Status> {

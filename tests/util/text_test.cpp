@@ -60,3 +60,9 @@ TEST_CASE("trim removes spaces and tabs at both ends only") {
     CHECK(text::trim("x") == "x");
     CHECK(text::trim("\r\nx\r\n") == "\r\nx\r\n");
 }
+
+TEST_CASE("printable keeps printable ASCII and turns every other octet into '?'") {
+    CHECK(text::printable("250 OK ~!") == "250 OK ~!");
+    CHECK(text::printable(std::string("a\r\nb\x7f\x01", 6)) == "a??b??");
+    CHECK(text::printable("caf\xc3\xa9") == "caf??");
+}
