@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <optional>
+#include <utility>
 
 #include "app/command_line.h"
 #include "app/credentials.h"
@@ -71,6 +73,17 @@ Result<DeliverySpec> parse_handoff(DeliverySpec spec) {
     return spec;
 }
 
+std::optional<DeliveryKind> parse_kind(std::string_view name) {
+    static constexpr std::pair<std::string_view, DeliveryKind> kinds[] = {
+        {"maildir", DeliveryKind::maildir}, {"mda", DeliveryKind::mda},
+        {"lmtp", DeliveryKind::lmtp},       {"smtp", DeliveryKind::smtp},
+        {"handoff", DeliveryKind::handoff},
+    };
+    for (const auto& [known, kind] : kinds)
+        if (name == known) return kind;
+    return std::nullopt;
+}
+
 }  // namespace
 
 Result<DeliverySpec> parse_delivery(const std::string& text) {
@@ -78,15 +91,20 @@ Result<DeliverySpec> parse_delivery(const std::string& text) {
     if (colon == std::string::npos || colon + 1 == text.size())
         return make_error(Errc::usage,
                           "--deliver needs KIND:TARGET, one of " + std::string(delivery_kinds));
-    DeliverySpec spec{text.substr(0, colon), text.substr(colon + 1), {}, {}, {}};
-    if (spec.kind == "maildir") {
+    std::string name = text.substr(0, colon);
+    auto kind = parse_kind(name);
+    if (!kind)
+        return make_error(Errc::usage, "unknown delivery kind \"" + name +
+                                           "\" (known: " + std::string(delivery_kinds) + ")");
+    DeliverySpec spec{*kind, text.substr(colon + 1), {}, {}, {}};
+    if (spec.kind == DeliveryKind::maildir) {
         auto checked = deliver::check_placeholders(spec.target, {"recipient", "local", "domain"});
         if (!checked) return make_error(Errc::usage, "--deliver: " + checked.error().detail);
         spec.target = expand_home(spec.target);
         while (spec.target.size() > 1 && spec.target.ends_with('/')) spec.target.pop_back();
         return spec;
     }
-    if (spec.kind == "mda") {
+    if (spec.kind == DeliveryKind::mda) {
         if (text::trim(spec.target) == "sendmail") {
             spec.argv = deliver::sendmail_argv();
             return spec;
@@ -96,17 +114,14 @@ Result<DeliverySpec> parse_delivery(const std::string& text) {
         spec.argv = std::move(*argv);
         return spec;
     }
-    if (spec.kind == "lmtp" || spec.kind == "smtp") {
+    if (spec.kind == DeliveryKind::lmtp || spec.kind == DeliveryKind::smtp) {
         auto endpoint = deliver::parse_local_endpoint(spec.target);
         if (!endpoint)
-            return make_error(Errc::usage,
-                              "--deliver " + spec.kind + ": " + endpoint.error().detail);
+            return make_error(Errc::usage, "--deliver " + name + ": " + endpoint.error().detail);
         spec.endpoint = std::move(*endpoint);
         return spec;
     }
-    if (spec.kind == "handoff") return parse_handoff(std::move(spec));
-    return make_error(Errc::usage, "unknown delivery kind \"" + spec.kind +
-                                       "\" (known: " + std::string(delivery_kinds) + ")");
+    return parse_handoff(std::move(spec));
 }
 
 namespace {
@@ -161,10 +176,10 @@ Status check_key_file(const std::string& path) {
 // The TLS mode, what to trust, the client certificate.
 Status resolve_tls(const Options& o, Account& account) {
     auto& c = account.customer;
-    c.tls = o.tls == "implicit"            ? odmr::TlsMode::implicit
-            : o.tls == "none"              ? odmr::TlsMode::none
-            : o.tls == "starttls-optional" ? odmr::TlsMode::starttls_optional
-                                           : odmr::TlsMode::starttls;
+    c.tls = o.tls == "implicit"            ? atrn::TlsMode::implicit
+            : o.tls == "none"              ? atrn::TlsMode::none
+            : o.tls == "starttls-optional" ? atrn::TlsMode::starttls_optional
+                                           : atrn::TlsMode::starttls;
     auto pins = net::parse_pins(o.tls_fingerprint);
     if (!pins) return pins.error();
     c.tls_pins = std::move(*pins);
@@ -177,7 +192,7 @@ Status resolve_tls(const Options& o, Account& account) {
         return make_error(Errc::usage, "--tls-key needs --tls-cert");
     policy.cert_file = expand_home(o.tls_cert);
     policy.key_file = expand_home(o.tls_key);
-    policy.used = c.tls != odmr::TlsMode::none || o.serverinfo;
+    policy.used = c.tls != atrn::TlsMode::none || o.serverinfo;
     if (!policy.cert_file.empty()) {
         auto key = check_key_file(policy.key_file.empty() ? policy.cert_file : policy.key_file);
         if (!key) return key.error();

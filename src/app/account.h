@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "app/handoff.h"
 #include "app/options.h"
+#include "deliver/handoff.h"
 #include "deliver/local_endpoint.h"
 #include "net/connect.h"
 #include "net/route.h"
@@ -19,13 +19,17 @@
 
 namespace odmr::app {
 
+// The KIND of --deliver KIND:TARGET. All but handoff are a mail::Sink
+// that smtp::Server fills; handoff bridges the session (deliver::Handoff).
+enum class DeliveryKind { maildir, mda, lmtp, smtp, handoff };
+
 // Where the mail goes (--deliver KIND:TARGET), checked.
 struct DeliverySpec {
-    std::string kind;                 // "maildir", "mda", "lmtp", "smtp" or "handoff"
+    DeliveryKind kind = DeliveryKind::maildir;
     std::string target;               // maildir: the path pattern, "~" expanded
     std::vector<std::string> argv;    // mda: the program and its arguments (with placeholders)
     deliver::LocalEndpoint endpoint;  // lmtp, smtp
-    HandoffTarget handoff;            // handoff
+    deliver::HandoffTarget handoff;   // handoff
 };
 
 struct Account {
@@ -40,7 +44,7 @@ struct Account {
     std::unique_ptr<Secret> password;  // stable address: the customer config points at it
                                        // (null when only EXTERNAL is used, or --serverinfo)
     bool serverinfo = false;           // show the provider's offer instead of fetching
-    odmr::CustomerConfig customer;
+    atrn::CustomerConfig customer;
     smtp::ServerConfig server;
     DeliverySpec delivery;
     std::vector<std::string> warnings;  // for the log, e.g. a password file others can read

@@ -60,20 +60,50 @@ int exit_code_for(const Error& error) {
     return exit_tempfail;  // anything else (TLS library, resolver): try again later
 }
 
-std::string exit_code_table() {
-    return "Exit status:\n"
-           "   0  mail was delivered (a later temporary failure is only a warning)\n"
-           "   1  no mail was waiting\n"
-           "  64  usage error (bad option or argument)\n"
-           "  68  the provider's host name does not resolve\n"
-           "  69  cannot connect (directly or through the proxy), TLS failed or refused,\n"
-           "      or the provider refused permanently\n"
-           "  70  internal error (a bug)\n"
-           "  75  temporary failure: try again later (4xx reply, timeout, lost connection,\n"
-           "      local delivery failure, stopped by a signal, account locked by another run)\n"
-           "  76  the provider broke the protocol or failed to prove who it is (SCRAM)\n"
-           "  77  authentication failed or was refused (by the provider or the proxy)\n"
-           "  78  configuration error (config file, password file, client certificate)\n";
+namespace {
+
+// Appends `words` wrapped to `width` columns, every line after the first
+// indented by `indent` spaces (the first continues what `out` has).
+void append_wrapped(std::string& out, std::string_view words, std::size_t indent,
+                    std::size_t width) {
+    std::size_t column = indent;
+    bool first = true;
+    while (!words.empty()) {
+        auto space = words.find(' ');
+        std::string_view word = words.substr(0, space);
+        words = space == std::string_view::npos ? std::string_view() : words.substr(space + 1);
+        if (!first && column + 1 + word.size() > width) {
+            out += '\n';
+            out.append(indent, ' ');
+            column = indent;
+            first = true;
+        }
+        if (!first) {
+            out += ' ';
+            ++column;
+        }
+        out += word;
+        column += word.size();
+        first = false;
+    }
+    out += '\n';
+}
+
+}  // namespace
+
+std::string exit_code_table(std::size_t width) {
+    constexpr std::size_t code_width = 4, name_width = 16;
+    std::string out = "Exit status:\n";
+    for (const auto& status : exit_statuses) {
+        std::string code = std::to_string(static_cast<int>(status.code));
+        out.append(code_width - code.size(), ' ');
+        out += code;
+        out += "  ";
+        out += status.name;
+        out.append(name_width - status.name.size(), ' ');
+        append_wrapped(out, status.meaning, code_width + 2 + name_width, width);
+    }
+    return out;
 }
 
 }  // namespace odmr::app

@@ -1,13 +1,7 @@
 #include "app/fetch.h"
 
-#include <cstdlib>
 #include "app/exit_code.h"
-
-#include "app/handoff.h"
 #include "app/stop.h"
-#include "deliver/maildir_sink.h"
-#include "deliver/mda_sink.h"
-#include "deliver/relay_sink.h"
 #include "net/connect.h"
 #include "net/reader.h"
 #include "net/route.h"
@@ -17,66 +11,21 @@
 
 namespace odmr::app {
 
-Result<std::unique_ptr<mail::Sink>> make_sink(const Account& account, const Log& log) {
-    const DeliverySpec& spec = account.delivery;
-    const std::string& hostname = account.server.hostname;
-    std::unique_ptr<mail::Sink> sink;
-    if (spec.kind == "maildir") {
-        sink = std::make_unique<deliver::MaildirSink>(
-            spec.target, hostname, log,
-            deliver::MaildirOptions{.existing_only = account.maildir_existing_only});
-    } else if (spec.kind == "mda") {
-        const char* tmpdir =
-            std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): before any thread
-        deliver::MdaConfig config{spec.argv, account.mda_timeout,
-                                  tmpdir != nullptr && *tmpdir == '/' ? tmpdir : "/tmp"};
-        sink = std::make_unique<deliver::MdaSink>(std::move(config), log);
-    } else if (spec.kind == "lmtp" || spec.kind == "smtp") {
-        auto protocol =
-            spec.kind == "lmtp" ? deliver::RelayProtocol::lmtp : deliver::RelayProtocol::smtp;
-        sink = std::make_unique<deliver::RelaySink>(
-            deliver::RelayConfig{protocol, spec.endpoint, hostname, account.server.data_timeout},
-            log);
-    } else if (spec.kind != "handoff") {
-        return make_error(Errc::usage, "unknown delivery kind " + spec.kind);
-    }
-    return sink;
-}
-
 namespace {
 
 // What one connection brought.
 struct SessionResult {
     bool turned = false;         // ATRN got 250
     smtp::SessionReport report;  // the counts, also when the session failed
+    bool counted = true;         // false: a handoff could not follow it to its end
     std::optional<Error> error;
 };
 
-// No wait goes past `run` (--run-timeout), except the storing of a message
-// already received and its 250: the reversed session ends at the latest then.
-asio::awaitable<Result<smtp::SessionReport>> receive(const Account& account, mail::Sink* sink,
-                                                     net::Reader& reader, const Log& log,
-                                                     smtp::SessionReport& counts,
-                                                     Progress* progress, Deadline run) {
-    if (sink == nullptr) {
-        HandoffLimits limits{account.server.command_timeout,
-                             run.left(account.server.session_timeout),
-                             run.left(account.connect_timeout)};
-        co_return co_await hand_off(reader, account.delivery.handoff, limits, log);
-    }
-    smtp::ServerConfig server_config = account.server;
-    server_config.session_timeout = run.left(server_config.session_timeout);
-    smtp::Server server(reader, *sink, server_config, log);
-    if (progress != nullptr) progress->server = &server;
-    auto report = co_await server.run();
-    if (progress != nullptr) progress->server = nullptr;
-    counts = server.progress();
-    co_return report;
-}
-
 // One connection: negotiate, and if the line turns around, receive (served
-// here into the sink, or handed to a local MTA).
-asio::awaitable<SessionResult> one_session(const Account& account, mail::Sink* sink,
+// here into the sink, or handed to a local MTA). No wait goes past `run`
+// (--run-timeout), except the storing of a message already received and its
+// 250: the reversed session ends at the latest then.
+asio::awaitable<SessionResult> one_session(const Account& account, Receiver& receiver,
                                            asio::ssl::context& tls_context, const Log& log,
                                            const FetchControl& control, FetchSummary& summary,
                                            Deadline run) {
@@ -92,9 +41,9 @@ asio::awaitable<SessionResult> one_session(const Account& account, mail::Sink* s
     net::Stream& stream = **opened;
     std::stop_callback on_stop(control.stop, [&stream] { stream.stop_reading(); });
     net::Reader reader(stream);
-    odmr::CustomerConfig customer_config = account.customer;
+    atrn::CustomerConfig customer_config = account.customer;
     customer_config.deadline = run;
-    odmr::Customer customer(reader, customer_config, log);
+    atrn::Customer customer(reader, customer_config, log);
     auto negotiated = co_await customer.negotiate();
     summary.tls_version = stream.tls_info().version;
     if (!customer.mechanism().empty()) summary.mechanism = customer.mechanism();
@@ -104,7 +53,7 @@ asio::awaitable<SessionResult> one_session(const Account& account, mail::Sink* s
         result.error = negotiated.error();
         co_return result;
     }
-    if (negotiated->outcome == odmr::Outcome::no_mail) {
+    if (negotiated->outcome == atrn::Outcome::no_mail) {
         co_await customer.quit();
         stream.close();
         co_return result;
@@ -112,13 +61,14 @@ asio::awaitable<SessionResult> one_session(const Account& account, mail::Sink* s
     log.info("ATRN accepted, receiving mail");
     result.turned = true;
     if (control.progress != nullptr) control.progress->phase = "receiving";
-    auto report =
-        co_await receive(account, sink, reader, log, result.report, control.progress, run);
+    auto received = co_await receiver.receive(reader, run, result.report, control.progress);
     stream.close();
-    if (report)
-        result.report = *report;
-    else
-        result.error = report.error();
+    if (received) {
+        result.report = received->report;
+        result.counted = received->counted;
+    } else {
+        result.error = received.error();
+    }
     co_return result;
 }
 
@@ -129,7 +79,7 @@ bool empty_turn(const SessionResult& session) {
 
 }  // namespace
 
-asio::awaitable<FetchSummary> fetch(const Account& account, mail::Sink* sink,
+asio::awaitable<FetchSummary> fetch(const Account& account, Receiver& receiver,
                                     asio::ssl::context& tls_context, const Log& log,
                                     const FetchControl& control) {
     FetchSummary summary;
@@ -149,7 +99,7 @@ asio::awaitable<FetchSummary> fetch(const Account& account, mail::Sink* sink,
         }
         ++summary.sessions;
         auto session =
-            co_await one_session(account, sink, tls_context, log, control, summary, run);
+            co_await one_session(account, receiver, tls_context, log, control, summary, run);
         summary.delivered += session.report.delivered;
         summary.failed += session.report.failed;
         summary.octets += session.report.octets;
@@ -180,13 +130,17 @@ asio::awaitable<FetchSummary> fetch(const Account& account, mail::Sink* sink,
             log.info(summary.delivered == 0 ? "no mail waiting" : "no more mail waiting");
             break;
         }
-        last_delivered = session.report.delivered > 0;
+        // A handed-off session followed past its first command only partly may
+        // have delivered mail: count it as such, and come back for more.
+        bool uncounted = !session.counted && session.report.commands > 1;
+        summary.uncounted += uncounted ? 1 : 0;
+        last_delivered = session.report.delivered > 0 || uncounted;
         if (!last_delivered) break;  // refused or failed: trying again would not help
         if (summary.sessions == account.max_sessions)
             log.notice("stopping after " + std::to_string(account.max_sessions) +
                        " sessions (--max-sessions); more mail may be waiting");
     }
-    if (sink != nullptr) co_await sink->close();
+    co_await receiver.close();
     if (!summary.error && summary.failed > 0)
         summary.error = make_error(Errc::temporary, std::to_string(summary.failed) +
                                                         " message(s) could not be delivered here");

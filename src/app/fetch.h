@@ -11,6 +11,7 @@
 
 #include "app/account.h"
 #include "app/duration.h"
+#include "app/receiver.h"
 #include "app/status_line.h"
 #include "mail/sink.h"
 #include "util/log.h"
@@ -22,6 +23,9 @@ struct FetchSummary {
     std::size_t delivered = 0;
     std::size_t failed = 0;      // messages refused because local delivery failed
     std::size_t octets = 0;      // message data of the delivered messages
+    // Handed-off sessions that went on where they could not be followed:
+    // they may have delivered mail that `delivered` does not count.
+    std::size_t uncounted = 0;
     std::string tls_version;     // of the last session ("TLSv1.3"), empty without TLS
     std::string mechanism;       // SASL mechanism of the last session
     std::optional<Error> error;  // why the run stopped early, if it did
@@ -34,11 +38,7 @@ struct FetchControl {
     Progress* progress = nullptr;  // for the status line, if there is one
 };
 
-// The sink for the account's --deliver; none (nullptr) for handoff, where
-// the session is bridged to a local MTA instead of served here.
-Result<std::unique_ptr<mail::Sink>> make_sink(const Account& account, const Log& log);
-
-asio::awaitable<FetchSummary> fetch(const Account& account, mail::Sink* sink,
+asio::awaitable<FetchSummary> fetch(const Account& account, Receiver& receiver,
                                     asio::ssl::context& tls_context, const Log& log,
                                     const FetchControl& control = {});
 

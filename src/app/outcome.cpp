@@ -24,15 +24,15 @@ bool partial_success(const FetchSummary& summary) {
 
 int exit_status(const FetchSummary& summary) {
     if (summary.error && !partial_success(summary)) return exit_code_for(*summary.error);
-    return summary.delivered > 0 ? exit_delivered : exit_no_mail;
+    return summary.delivered > 0 || summary.uncounted > 0 ? exit_delivered : exit_no_mail;
 }
 
 int combine(std::span<const int> statuses) {
     // What needs a person most comes first: a broken setup before a broken
     // provider before a failure that passes by itself.
-    static constexpr std::array<int, 12> urgency{
-        exit_config, exit_software, exit_usage,  exit_noperm,      exit_protocol, exit_cantcreat,
-        exit_ioerr,  exit_oserr,    exit_nohost, exit_unavailable, exit_tempfail, exit_dataerr};
+    static constexpr std::array<int, 9> urgency{exit_config,   exit_software, exit_usage,
+                                                exit_noperm,   exit_protocol, exit_ioerr,
+                                                exit_nohost,   exit_unavailable, exit_tempfail};
     for (int code : urgency)
         if (std::find(statuses.begin(), statuses.end(), code) != statuses.end()) return code;
     for (int code : statuses)

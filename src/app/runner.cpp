@@ -234,14 +234,14 @@ asio::awaitable<FetchSummary> Runner::fetch_locked(const Account& account) {
         failed.error = tls_context.error();
         co_return failed;
     }
-    auto sink = make_sink(account, log_);
-    if (!sink) {
-        failed.error = sink.error();
+    auto receiver = Receiver::make(account, log_);
+    if (!receiver) {
+        failed.error = receiver.error();
         co_return failed;
     }
     Progress* progress = status_ != nullptr ? &status_->add(account.name) : nullptr;
     FetchControl control{stop_.get_token(), settings_.retry_delay, progress};
-    auto summary = co_await fetch(account, sink->get(), **tls_context, log_, control);
+    auto summary = co_await fetch(account, *receiver, **tls_context, log_, control);
     if (progress != nullptr) status_->remove(*progress);
     co_return summary;
 }

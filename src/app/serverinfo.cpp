@@ -37,10 +37,10 @@ std::string certificate_text(X509* certificate, bool pinned) {
     return out;
 }
 
-std::string tls_text(net::Stream& stream, const odmr::CustomerConfig& customer) {
+std::string tls_text(net::Stream& stream, const atrn::CustomerConfig& customer) {
     if (!stream.tls_active()) return "TLS:      none (the session is not encrypted)\n";
     auto info = stream.tls_info();
-    std::string how = customer.tls == odmr::TlsMode::implicit ? "implicit" : "STARTTLS";
+    std::string how = customer.tls == atrn::TlsMode::implicit ? "implicit" : "STARTTLS";
     std::string out = "TLS:      " + info.version + ", " + info.cipher + " (" + how + ")\n";
     auto binding = stream.channel_binding(customer.channel_binding);
     out +=
@@ -52,7 +52,7 @@ std::string tls_text(net::Stream& stream, const odmr::CustomerConfig& customer) 
     return out;
 }
 
-std::string offer_text(const odmr::Introduction& introduction) {
+std::string offer_text(const atrn::Introduction& introduction) {
     const auto& capabilities = introduction.capabilities;
     std::string out = "Offers:\n";
     out += std::string("    ATRN:  ") +
@@ -91,7 +91,7 @@ asio::awaitable<Result<std::string>> serverinfo(const Account& account,
     net::Stream& stream = **opened;
     log.info("connected to " + net::describe(account.route));
     net::Reader reader(stream);
-    odmr::Customer customer(reader, account.customer, log);
+    atrn::Customer customer(reader, account.customer, log);
     auto introduction = co_await customer.open();
     if (!introduction) {
         co_await customer.quit_after(introduction.error());

@@ -125,7 +125,8 @@ asio::awaitable<Status> MdaSink::commit() {
     if (!outcome) co_return outcome.error();
     if (outcome->delivered) co_return Status{};
     failure_ = outcome->reply;
-    co_return make_error(outcome->permanent ? Errc::permanent : Errc::temporary, failure_.text);
+    co_return make_error(outcome->permanent ? Errc::permanent : Errc::temporary,
+                         config_.argv.front() + ": " + failure_.text);
 }
 
 std::vector<std::string> MdaSink::environment(const std::string& recipient) const {
@@ -162,9 +163,8 @@ asio::awaitable<Result<MdaOutcome>> MdaSink::run(const std::string& recipient) {
         else
             log_.warning(said);
     }
+    // The failure itself is reported once, by whoever handles commit()'s error.
     if (!outcome.delivered) {
-        log_.error(who + " " + result.exit.describe() +
-                   (outcome.permanent ? " (permanent failure)" : ""));
         if (auto said = first_line(result.output); !said.empty()) outcome.reply.text += ": " + said;
     }
     co_return outcome;

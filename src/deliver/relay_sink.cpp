@@ -250,11 +250,11 @@ asio::awaitable<Status> RelaySink::commit() {
     // LMTP answers once per recipient after the data; we have one.
     auto answer = co_await reply();
     if (!answer) {
-        log_.warning("message " + id_ + ": no answer from " + name() +
-                     " after the data; it may have been delivered and come again");
         drop();
         co_return make_error(answer.error().code,
-                             "waiting for " + name() + " after the data: " + answer.error().detail);
+                             "no answer from " + name() + " after the data (" +
+                                 answer.error().detail +
+                                 "); it may have been delivered and come again");
     }
     connection_->used = true;
     if (answer->code / 100 == 2) co_return Status{};

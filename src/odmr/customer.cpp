@@ -7,7 +7,7 @@
 #include "util/secret.h"
 #include "util/text.h"
 
-namespace odmr::odmr {
+namespace odmr::atrn {
 namespace {
 
 Error reply_error(const smtp::Reply& reply, const std::string& during) {
@@ -134,11 +134,11 @@ ChannelBinding Customer::binding() {
 }
 
 Result<std::string> Customer::choose_mechanism(const smtp::Capabilities& capabilities) {
-    return choose(capabilities, binding());
+    return choose_mechanism(capabilities, binding());
 }
 
-Result<std::string> Customer::choose(const smtp::Capabilities& capabilities,
-                                     const ChannelBinding& binding) const {
+Result<std::string> Customer::choose_mechanism(const smtp::Capabilities& capabilities,
+                                               const ChannelBinding& binding) const {
     if (!capabilities.has("AUTH"))
         return make_error(Errc::auth_unavailable, "the provider offers no authentication (AUTH)");
     bool tls = reader_.stream().tls_active();
@@ -150,7 +150,7 @@ Result<std::string> Customer::choose(const smtp::Capabilities& capabilities,
 
 asio::awaitable<Status> Customer::authenticate(const smtp::Capabilities& capabilities) {
     sasl::Connection connection{binding(), false};
-    auto name = choose(capabilities, connection.binding);
+    auto name = choose_mechanism(capabilities, connection.binding);
     if (!name) co_return name.error();
     auto offered = capabilities.params("AUTH");
     auto plus = sasl::plus_variant(*name);
@@ -239,4 +239,4 @@ asio::awaitable<void> Customer::quit_after(const Error& failure) {
     co_await quit();
 }
 
-}  // namespace odmr::odmr
+}  // namespace odmr::atrn

@@ -20,7 +20,7 @@
 #include "util/result.h"
 #include "util/time.h"
 
-namespace odmr::odmr {
+namespace odmr::atrn {
 
 // starttls_optional: STARTTLS when offered, else on in clear text with a warning.
 enum class TlsMode { starttls, starttls_optional, implicit, none };
@@ -84,8 +84,8 @@ class Customer {
     asio::awaitable<Result<Negotiation>> atrn(smtp::Capabilities capabilities);
     ChannelBinding binding();
     Duration limit(Duration timeout) const { return config_.deadline.left(timeout); }
-    Result<std::string> choose(const smtp::Capabilities& capabilities,
-                               const ChannelBinding& binding) const;
+    Result<std::string> choose_mechanism(const smtp::Capabilities& capabilities,
+                                         const ChannelBinding& binding) const;
 
     net::Reader& reader_;
     const CustomerConfig& config_;
@@ -94,4 +94,4 @@ class Customer {
     std::string mechanism_;
 };
 
-}  // namespace odmr::odmr
+}  // namespace odmr::atrn

@@ -75,23 +75,23 @@ std::unique_ptr<Mechanism> make_mechanism(std::string_view name, const Credentia
 
 namespace {
 
-// Why `name` may not be used under `choice`; empty when it may.
-std::string reason_to_hold_back(const std::string& name, const Choice& choice) {
-    auto mechanism = make_mechanism(name, {});
-    if (!mechanism) return "not implemented";
+// Why `mechanism` may not be used under `choice`; nothing when it may.
+std::optional<std::string> reason_to_hold_back(const Mechanism& mechanism, const Choice& choice) {
+    std::string_view name = mechanism.name();
     if (is_plus(name) && !choice.channel_binding)
         return choice.tls_active ? "needs channel binding data, which this TLS session lacks"
                                  : "needs TLS for channel binding";
     if (text::iequals(name, "EXTERNAL") && !(choice.tls_active && choice.client_certificate))
         return "needs TLS with a client certificate (--tls-cert)";
-    if (mechanism->reveals_password() && !choice.tls_active && !choice.allow_plaintext)
+    if (mechanism.reveals_password() && !choice.tls_active && !choice.allow_plaintext)
         return "would send the password in clear text without TLS (see --allow-plaintext-auth)";
     bool named = std::any_of(choice.preference.begin(), choice.preference.end(),
                              [&](const std::string& p) { return text::iequals(p, name); });
     if (text::iequals(name, "CRAM-MD5") && choice.tls_stripped && !choice.tls_active && !named)
-        return "without TLS would give whoever removed STARTTLS a response to attack offline "
-               "(name it in --auth to allow it anyway)";
-    return {};
+        return std::string(
+            "without TLS would give whoever removed STARTTLS a response to attack offline "
+            "(name it in --auth to allow it anyway)");
+    return std::nullopt;
 }
 
 }  // namespace
@@ -111,10 +111,11 @@ Result<std::string> choose_mechanism(const std::vector<std::string>& offered,
     std::string held_back;
     for (const auto& name : preference) {
         if (!is_offered(name)) continue;
-        auto why = reason_to_hold_back(name, choice);
-        if (why.empty()) return text::upper(name);
-        if (why != "not implemented")
-            held_back += (held_back.empty() ? "" : "; ") + text::upper(name) + " " + why;
+        auto mechanism = make_mechanism(name, {});
+        if (!mechanism) continue;  // a name we do not implement
+        auto why = reason_to_hold_back(*mechanism, choice);
+        if (!why) return text::upper(name);
+        held_back += (held_back.empty() ? "" : "; ") + text::upper(name) + " " + *why;
     }
     std::string offered_list;
     for (const auto& o : offered) offered_list += (offered_list.empty() ? "" : " ") + o;

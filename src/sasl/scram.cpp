@@ -57,6 +57,7 @@ struct ServerFirst {
     std::string nonce;
     std::string salt;
     unsigned iterations = 0;
+    std::optional<std::string> error;  // e=: the server refused, and why (then nothing else)
 };
 
 Error malformed(std::string_view what) {
@@ -76,7 +77,8 @@ Result<ServerFirst> parse_server_first(std::string_view message) {
                                   "the provider requires a SCRAM extension "
                                   "we do not know (m=)");
             case 'e':
-                return make_error(Errc::auth_rejected, std::string(value));  // see below
+                out.error = std::string(value);
+                return out;
             case 'r':
                 out.nonce = value;
                 break;
@@ -180,10 +182,8 @@ Error Scram::server_error(std::string_view value) {
 
 Result<std::string> Scram::client_final(std::string_view server_first) {
     auto parsed = parse_server_first(server_first);
-    if (!parsed) {
-        if (parsed.error().is(Errc::auth_rejected)) return server_error(parsed.error().detail);
-        return parsed.error();
-    }
+    if (!parsed) return parsed.error();
+    if (parsed->error) return server_error(*parsed->error);
     if (!parsed->nonce.starts_with(client_nonce_) || parsed->nonce.size() == client_nonce_.size())
         return make_error(Errc::protocol, "the provider's SCRAM nonce does not extend ours");
     if (parsed->iterations < min_iterations || parsed->iterations > max_iterations)

@@ -10,7 +10,7 @@ using Words = std::vector<std::string>;
 TEST_CASE("maildir: takes a path with {recipient} {local} {domain} and nothing else") {
     auto spec = parse_delivery("maildir:/srv/mail/{domain}/{local}/");
     REQUIRE(spec.ok());
-    CHECK(spec->kind == "maildir");
+    CHECK(spec->kind == DeliveryKind::maildir);
     CHECK(spec->target == "/srv/mail/{domain}/{local}");
     CHECK(parse_delivery("maildir:/srv/{user}").error().is(Errc::usage));
     CHECK(parse_delivery("maildir:/srv/{sender}").error().is(Errc::usage));

@@ -17,11 +17,11 @@
 #include "util/secret.h"
 
 using namespace odmr;
-using ::odmr::odmr::Customer;
-using ::odmr::odmr::CustomerConfig;
-using ::odmr::odmr::Negotiation;
-using ::odmr::odmr::Outcome;
-using ::odmr::odmr::TlsMode;
+using ::odmr::atrn::Customer;
+using ::odmr::atrn::CustomerConfig;
+using ::odmr::atrn::Negotiation;
+using ::odmr::atrn::Outcome;
+using ::odmr::atrn::TlsMode;
 
 namespace {
 

@@ -1,0 +1,81 @@
+#include "app/receiver.h"
+
+#include <cstdlib>
+
+#include "deliver/handoff.h"
+#include "deliver/maildir_sink.h"
+#include "deliver/mda_sink.h"
+#include "deliver/relay_sink.h"
+
+namespace odmr::app {
+namespace {
+
+std::unique_ptr<mail::Sink> make_sink(const Account& account, const Log& log) {
+    const DeliverySpec& spec = account.delivery;
+    const std::string& hostname = account.server.hostname;
+    switch (spec.kind) {
+        case DeliveryKind::maildir:
+            return std::make_unique<deliver::MaildirSink>(
+                spec.target, hostname, log,
+                deliver::MaildirOptions{.existing_only = account.maildir_existing_only});
+        case DeliveryKind::mda: {
+            const char* tmpdir =
+                std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): before any thread
+            deliver::MdaConfig config{spec.argv, account.mda_timeout,
+                                      tmpdir != nullptr && *tmpdir == '/' ? tmpdir : "/tmp"};
+            return std::make_unique<deliver::MdaSink>(std::move(config), log);
+        }
+        case DeliveryKind::lmtp:
+        case DeliveryKind::smtp: {
+            auto protocol = spec.kind == DeliveryKind::lmtp ? deliver::RelayProtocol::lmtp
+                                                            : deliver::RelayProtocol::smtp;
+            return std::make_unique<deliver::RelaySink>(
+                deliver::RelayConfig{protocol, spec.endpoint, hostname,
+                                     account.server.data_timeout},
+                log);
+        }
+        case DeliveryKind::handoff:
+            break;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+Result<Receiver> Receiver::make(const Account& account, const Log& log) {
+    Receiver receiver(account, log);
+    if (account.delivery.kind == DeliveryKind::handoff) return receiver;
+    receiver.sink_ = make_sink(account, log);
+    if (!receiver.sink_) return make_error(Errc::software, "no sink for this delivery kind");
+    return receiver;
+}
+
+asio::awaitable<Result<Received>> Receiver::receive(net::Reader& reader, Deadline run,
+                                                    smtp::SessionReport& counts,
+                                                    Progress* progress) {
+    if (account_.delivery.kind != DeliveryKind::handoff) {
+        smtp::ServerConfig config = account_.server;
+        config.session_timeout = run.left(config.session_timeout);
+        smtp::Server server(reader, *sink_, config, log_);
+        if (progress != nullptr) progress->server = &server;
+        auto report = co_await server.run();
+        if (progress != nullptr) progress->server = nullptr;
+        counts = server.progress();
+        if (!report) co_return report.error();
+        co_return Received{*report, true};
+    }
+    deliver::HandoffLimits limits{account_.server.command_timeout,
+                                  run.left(account_.server.session_timeout),
+                                  run.left(account_.connect_timeout)};
+    deliver::Handoff handoff(reader, account_.delivery.handoff, limits, log_);
+    auto report = co_await handoff.run();
+    if (!report) co_return report.error();
+    counts = *report;
+    co_return Received{*report, handoff.followed()};
+}
+
+asio::awaitable<void> Receiver::close() {
+    if (sink_) co_await sink_->close();
+}
+
+}  // namespace odmr::app

@@ -1,0 +1,88 @@
+#include "app/options.h"
+
+#include <doctest/doctest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "app/exit_code.h"
+
+using namespace odmr::app;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::variant<Options, EarlyExit> parse(std::vector<const char*> args) {
+    args.insert(args.begin(), "odmr-fetch");
+    return parse_options(static_cast<int>(args.size()), args.data());
+}
+
+struct ConfigFile {
+    fs::path path;
+    explicit ConfigFile(const std::string& text) {
+        std::string pattern = (fs::temp_directory_path() / "odmr-options-XXXXXX").string();
+        int fd = ::mkstemp(pattern.data());
+        REQUIRE(fd >= 0);
+        ::close(fd);
+        path = pattern;
+        std::ofstream(path) << text;
+    }
+    ~ConfigFile() { fs::remove(path); }
+};
+
+}  // namespace
+
+TEST_CASE("options and domains are collected as given") {
+    auto parsed = parse({"--host", "odmr.example.net", "--deliver", "lmtp:unix:/run/lmtp", "-vv",
+                         "example.org", "example.com"});
+    REQUIRE(std::holds_alternative<Options>(parsed));
+    const auto& o = std::get<Options>(parsed);
+    CHECK(o.host == "odmr.example.net");
+    CHECK(o.deliver == "lmtp:unix:/run/lmtp");
+    CHECK(o.verbose == 2);
+    CHECK(o.domains == std::vector<std::string>{"example.org", "example.com"});
+}
+
+TEST_CASE("--help prints the options and the exit status table, and exits with 0") {
+    auto parsed = parse({"--help"});
+    REQUIRE(std::holds_alternative<EarlyExit>(parsed));
+    const auto& early = std::get<EarlyExit>(parsed);
+    CHECK(early.code == 0);
+    CHECK(early.text.find("--deliver") != std::string::npos);
+    CHECK(early.text.find(exit_code_table()) != std::string::npos);
+}
+
+TEST_CASE("an unknown option or a value out of range is a usage error (64)") {
+    for (auto args : {std::vector<const char*>{"--no-such-option"},
+                      std::vector<const char*>{"--tls", "sometimes"},
+                      std::vector<const char*>{"--max-sessions", "0"}}) {
+        auto parsed = parse(args);
+        REQUIRE(std::holds_alternative<EarlyExit>(parsed));
+        CHECK(std::get<EarlyExit>(parsed).code == exit_usage);
+        CHECK(std::get<EarlyExit>(parsed).text.find("--help") != std::string::npos);
+    }
+}
+
+TEST_CASE("config file keys are the long options; the command line wins over the file") {
+    ConfigFile config("host = odmr.example.net\ntimeout = 42\ndeliver = mda:sendmail\n");
+    auto parsed = parse({"--config", config.path.c_str(), "--timeout", "7", "example.org"});
+    REQUIRE(std::holds_alternative<Options>(parsed));
+    const auto& o = std::get<Options>(parsed);
+    CHECK(o.host == "odmr.example.net");
+    CHECK(o.deliver == "mda:sendmail");
+    CHECK(o.timeout == 7);
+}
+
+TEST_CASE("a missing config file or an unknown key is a configuration error (78)") {
+    auto missing = parse({"--config", "/nonexistent/odmr-fetch.conf"});
+    REQUIRE(std::holds_alternative<EarlyExit>(missing));
+    CHECK(std::get<EarlyExit>(missing).code == exit_config);
+    ConfigFile config("no-such-key = 1\n");
+    auto unknown = parse({"--config", config.path.c_str()});
+    REQUIRE(std::holds_alternative<EarlyExit>(unknown));
+    CHECK(std::get<EarlyExit>(unknown).code == exit_config);
+}
