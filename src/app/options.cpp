@@ -4,10 +4,7 @@
 #include <sstream>
 
 #include "app/exit_code.h"
-
-#ifndef ODMR_FETCH_VERSION
-#define ODMR_FETCH_VERSION "0.0.0"
-#endif
+#include "app/version.h"
 
 namespace odmr::app {
 
@@ -20,7 +17,7 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
     app.option_defaults()->always_capture_default();
     app.allow_config_extras(CLI::config_extras_mode::error);
     app.get_formatter()->column_width(34);
-    app.set_version_flag("--version", std::string("odmr-fetch ") + ODMR_FETCH_VERSION);
+    app.set_version_flag("--version", version_text);
     app.set_config("--config", "",
                    "Read options from FILE (key = value, keys are long option names)")
         ->type_name("FILE");
@@ -130,7 +127,7 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
     } catch (const CLI::CallForHelp&) {
         return EarlyExit{0, app.help()};
     } catch (const CLI::CallForVersion&) {
-        return EarlyExit{0, std::string("odmr-fetch ") + ODMR_FETCH_VERSION + "\n"};
+        return EarlyExit{0, version_text() + "\n"};
     } catch (const CLI::ParseError& e) {
         bool config = dynamic_cast<const CLI::ConfigError*>(&e) != nullptr ||
                       dynamic_cast<const CLI::FileError*>(&e) != nullptr;
