@@ -8,8 +8,7 @@
 # packaging/debian/: this script copies the source tree (without build
 # directories or .git) to WORKDIR/odmr-fetch-VERSION, packaging/debian to its
 # ./debian, and runs `dpkg-buildpackage -b -us -uc` there. The .deb (and
-# .buildinfo, .changes) land in WORKDIR. The same WORKDIR gives the same
-# paths, so with ccache on PATH (/usr/lib/ccache) a rebuild is quick.
+# .buildinfo, .changes) land in WORKDIR.
 set -eu
 
 [ $# -eq 1 ] || { echo "usage: $0 WORKDIR" >&2; exit 64; }
@@ -32,8 +31,8 @@ mkdir -p "$tree"
 rm -rf "$tree/debian"
 cp -a "$top/packaging/debian" "$tree/debian"
 
-# ccache, when installed: the precompiled header needs these sloppiness
-# settings, and the build's paths are the same each time for one WORKDIR.
+# ccache, when installed (it can only reuse what does not use the
+# precompiled header, whose .gch differs from build to build).
 if [ -d /usr/lib/ccache ]; then
     PATH=/usr/lib/ccache:$PATH
     CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}

@@ -5,7 +5,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-BUILD = Path(os.environ.get("ODMR_BUILD_DIR", ROOT / "build"))
+BUILD = Path(os.environ.get("ODMR_BUILD_DIR", ROOT / "build")).resolve()
 
 # What `cmake --install BUILD --prefix /usr` must put where (issue 11).
 EXPECTED = [

@@ -21,8 +21,9 @@ VERSION = "0.1.0"
 
 
 def source_filter(info: tarfile.TarInfo):
-    name = info.name.split("/", 2)[-1] if info.name.count("/") else ""
-    if name.startswith((".git", "build")) or "__pycache__" in info.name:
+    """The tree as a release tarball would hold it: no .git, no build directories."""
+    top = info.name.split("/")[1] if info.name.count("/") else ""
+    if top.startswith((".git", "build")) or "__pycache__" in info.name:
         return None
     return info
 
