@@ -9,6 +9,11 @@ if [ "${1:-}" = "--test" ]; then
     # of the delivery tests: Dovecot's LMTP server and Exim (an MTA: it
     # replaces the machine's MTA, whose daemon the tests never use)
     packages="$packages clang libclang-rt-14-dev dovecot-core dovecot-lmtpd exim4-daemon-light"
+    # The packaging tests: the units checked offline (systemd-analyze), the
+    # man pages linted (mandoc, man-db), each completion run by its shell,
+    # the .deb built and linted, the RPM built, ccache for their rebuilds.
+    packages="$packages systemd mandoc man-db bash-completion zsh fish
+              debhelper fakeroot lintian rpm ccache"
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq

@@ -8,11 +8,8 @@
 
 #include "app/exit_code.h"
 #include "app/option_secrets.h"
+#include "app/version.h"
 #include "util/text.h"
-
-#ifndef ODMR_FETCH_VERSION
-#define ODMR_FETCH_VERSION "0.0.0"
-#endif
 
 namespace odmr::app {
 
@@ -45,7 +42,7 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
     CLI::App& app = *owned;
     app.option_defaults()->always_capture_default();
     app.get_formatter()->column_width(34);
-    app.set_version_flag("--version", std::string("odmr-fetch ") + ODMR_FETCH_VERSION);
+    app.set_version_flag("--version", version_text);
     add_account_options(app, o);
 
     app.add_option("domains", o.domains,
@@ -195,7 +192,7 @@ std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv
     } catch (const CLI::CallForHelp&) {
         return EarlyExit{0, app.help()};
     } catch (const CLI::CallForVersion&) {
-        return EarlyExit{0, std::string("odmr-fetch ") + ODMR_FETCH_VERSION + "\n"};
+        return EarlyExit{0, version_text() + "\n"};
     } catch (const CLI::ParseError& e) {
         return EarlyExit{exit_usage,
                          std::string("odmr-fetch: ") + e.what() + "\nTry 'odmr-fetch --help'.\n"};

@@ -4,11 +4,13 @@ every document has the exit statuses of --help's table.
 
 The project's rule: an option appears, with the same name, in --help, in
 odmr-fetch(1), in odmr-fetch.conf(5) (as a key, without the dashes; --help,
---version, --config, --all and --print-config excepted, which are not keys) and in both shell
-completions. The exit statuses (src/app/exit_code.h, printed at the end of
---help) are the README's "Exit status" table, row for row, and the entries
-of odmr-fetch(1)'s EXIT STATUS section, each of which starts with the same
-sentence and the sysexits.h name. Usage: check_docs.py ODMR_FETCH
+--version, --config, --all and --print-config excepted, which are not keys) and in
+the shell completions (bash, zsh and fish). The exit statuses
+(src/app/exit_code.h, printed at the end of --help) are the README's "Exit
+status" table, row for row, and the entries of odmr-fetch(1)'s EXIT STATUS
+section, each of which starts with the same sentence and the sysexits.h
+name. The systemd units use only options that exist, and both man pages and
+the README name the units they ship. Usage: check_docs.py ODMR_FETCH
 REPOSITORY_ROOT; exit 1 with the list of what is missing.
 """
 
@@ -80,6 +82,27 @@ def check_exit_statuses(help_text: str, root: Path):
     return missing
 
 
+UNITS = ("odmr-fetch@.service", "odmr-fetch@.timer")
+
+
+def check_units(root: Path, options, page: str):
+    """The units pass only real options, and the docs name each unit."""
+    missing = []
+    readme = (root / "README.md").read_text()
+    for unit in UNITS:
+        path = root / "packaging/systemd" / unit
+        text = (path if path.exists() else path.with_name(unit + ".in")).read_text()
+        for line in re.findall(r"^ExecStart=(.*)$", text, re.MULTILINE):
+            for option in re.findall(r"--([a-z][a-z0-9-]*)", line):
+                if option not in options:
+                    missing.append(f"{unit} uses --{option}, which --help does not list")
+        if unit not in page:
+            missing.append(f"odmr-fetch.1 does not name {unit}")
+        if unit not in readme:
+            missing.append(f"README.md does not name {unit}")
+    return missing
+
+
 def main(argv) -> int:
     binary, root = argv[1], Path(argv[2])
     help_text = subprocess.run([binary, "--help"], capture_output=True, text=True,
@@ -93,6 +116,7 @@ def main(argv) -> int:
     conf = (root / "man/odmr-fetch.conf.5").read_text().replace("\\-", "-")
     bash = (root / "completions/odmr-fetch.bash").read_text()
     zsh = (root / "completions/_odmr-fetch").read_text()
+    fish = (root / "completions/odmr-fetch.fish").read_text()
     missing = []
     for option in options:
         if not re.search(rf"^\.B[IR]? .*--{option}\b", page, re.MULTILINE):
@@ -103,6 +127,9 @@ def main(argv) -> int:
             missing.append(f"completions/odmr-fetch.bash does not know --{option}")
         if not re.search(rf"--{option}(?![a-z-])", zsh):
             missing.append(f"completions/_odmr-fetch does not know --{option}")
+        if not re.search(rf"^complete -c odmr-fetch .*-l {option}(?![a-z-])", fish, re.MULTILINE):
+            missing.append(f"completions/odmr-fetch.fish does not know --{option}")
+    missing += check_units(root, options, page)
     missing += check_exit_statuses(help_text, root)
     for line in missing:
         print(line, file=sys.stderr)
