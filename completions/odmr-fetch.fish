@@ -77,3 +77,34 @@ complete -c odmr-fetch -l max-errors -x -d 'Erroneous commands tolerated before 
 complete -c odmr-fetch -l session-timeout -x -d 'Seconds one reversed session may last'
 complete -c odmr-fetch -s v -l verbose -d 'More output; twice: protocol transcript'
 complete -c odmr-fetch -s q -l quiet -d 'Only errors and warnings'
+
+# Accounts and credentials.
+function __odmr_fetch_accounts
+    set -l dirs /etc/odmr-fetch
+    if set -q XDG_CONFIG_HOME
+        set -p dirs $XDG_CONFIG_HOME/odmr-fetch
+    else
+        set -p dirs $HOME/.config/odmr-fetch
+    end
+    for file in $dirs/*.conf
+        set -l name (string replace -r -- '\.conf$' '' (basename $file))
+        test "$name" = defaults; or echo $name
+    end
+end
+complete -c odmr-fetch -n 'not string match -q -- "-*" (commandline -ct)' -a '(__odmr_fetch_accounts)' -d 'Account'
+complete -c odmr-fetch -l all -d 'Fetch every account file of this user (as root: /etc/odmr-fetch)'
+complete -c odmr-fetch -l print-config -d 'Print the effective options and where each came from'
+complete -c odmr-fetch -l password-command -x -a '(__fish_complete_command)' -d 'Run COMMAND (no shell) and read the password from its first line'
+complete -c odmr-fetch -l proxy-password-file -r -F -d 'Read the SOCKS5 proxy password from FILE'
+complete -c odmr-fetch -l proxy-password-command -x -a '(__fish_complete_command)' -d 'Run COMMAND for the SOCKS5 proxy password'
+complete -c odmr-fetch -l maildir-existing-only -d 'Deliver only to Maildirs that already exist'
+complete -c odmr-fetch -l run-timeout -x -d 'Seconds the whole run may last'
+
+# How accounts run, and what a run reports.
+complete -c odmr-fetch -l jobs -x -d 'Accounts fetched at the same time (default: 4)'
+complete -c odmr-fetch -l lock-wait -x -d 'Seconds to wait for another run of the same account'
+complete -c odmr-fetch -l retry-delay -x -d 'After a delivery and an empty turn, ask once more after DURATION'
+complete -c odmr-fetch -l interval -x -d 'Poll every DURATION (90s, 5m, 1h) until stopped'
+complete -c odmr-fetch -l syslog -d 'Also log to syslog (facility mail)'
+complete -c odmr-fetch -l report-json -r -F -d 'Write each account summary as JSON to FILE (- for stdout)'
+complete -c odmr-fetch -l metrics-file -r -F -d 'Write Prometheus metrics to FILE, atomically'
