@@ -55,7 +55,7 @@ class Handoff {
   private:
     net::Reader& provider_;
     const HandoffTarget& target_;
-    const HandoffLimits& limits_;
+    HandoffLimits limits_;  // a copy: callers pass temporaries
     const Log& log_;
     smtp::SessionObserver observer_;
 };

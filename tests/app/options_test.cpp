@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "app/account_files.h"
 #include "app/exit_code.h"
 
 using namespace odmr::app;
@@ -71,18 +72,26 @@ TEST_CASE("config file keys are the long options; the command line wins over the
     ConfigFile config("host = odmr.example.net\ntimeout = 42\ndeliver = mda:sendmail\n");
     auto parsed = parse({"--config", config.path.c_str(), "--timeout", "7", "example.org"});
     REQUIRE(std::holds_alternative<Options>(parsed));
-    const auto& o = std::get<Options>(parsed);
+    // The file is read when the accounts are layered (app/account_files).
+    auto layered = layer_accounts(std::get<Options>(parsed));
+    REQUIRE(layered.ok());
+    REQUIRE(layered->size() == 1);
+    const auto& o = layered->front().options;
     CHECK(o.host == "odmr.example.net");
     CHECK(o.deliver == "mda:sendmail");
     CHECK(o.timeout == 7);
 }
 
 TEST_CASE("a missing config file or an unknown key is a configuration error (78)") {
-    auto missing = parse({"--config", "/nonexistent/odmr-fetch.conf"});
-    REQUIRE(std::holds_alternative<EarlyExit>(missing));
-    CHECK(std::get<EarlyExit>(missing).code == exit_config);
+    auto missing = parse({"--config", "/nonexistent/odmr-fetch.conf", "example.org"});
+    REQUIRE(std::holds_alternative<Options>(missing));
+    auto layered = layer_accounts(std::get<Options>(missing));
+    REQUIRE_FALSE(layered.ok());
+    CHECK(exit_code_for(layered.error()) == exit_config);
     ConfigFile config("no-such-key = 1\n");
-    auto unknown = parse({"--config", config.path.c_str()});
-    REQUIRE(std::holds_alternative<EarlyExit>(unknown));
-    CHECK(std::get<EarlyExit>(unknown).code == exit_config);
+    auto unknown = parse({"--config", config.path.c_str(), "example.org"});
+    REQUIRE(std::holds_alternative<Options>(unknown));
+    auto bad_key = layer_accounts(std::get<Options>(unknown));
+    REQUIRE_FALSE(bad_key.ok());
+    CHECK(exit_code_for(bad_key.error()) == exit_config);
 }
