@@ -215,7 +215,8 @@ class Hostile(unittest.TestCase):
     def test_run_timeout(self):
         """A provider that delivers slowly but steadily (a pause of 1.5 s between
         messages, each within --timeout 2) is stopped by --run-timeout 10: 421 4.4.2,
-        status 75, every acknowledged message stored once, the rest still queued."""
+        every acknowledged message stored once, the rest still queued; mail was
+        delivered, so the run exits 0 with a warning (issue 10's partial success)."""
         messages = [small_message(subject=f"Slow {i}") for i in range(12)]
 
         def steps(claims):
@@ -226,7 +227,8 @@ class Hostile(unittest.TestCase):
 
         self.start_provider(messages, script=steps)
         self.fetch("--run-timeout", "10")
-        self.assertExit(EX_TEMPFAIL)
+        self.assertExit(0)
+        self.assertIn("warning:", self.stderr())
         self.assertLess(self.elapsed, 20, f"took {self.elapsed:.1f} s{self.context()}")
         outcome = self.script()
         self.assertEqual(outcome.statuses[-1], "421 4.4.2", self.context())
