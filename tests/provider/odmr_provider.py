@@ -100,6 +100,11 @@ class ProviderConfig:
     script: object = None  # after the turn run this instead of smtplib (scripted_client.py)
     send_foreign_recipients: bool = False  # also send recipients outside the ATRN domains
     drop_mid_data: bool = False  # cut the connection halfway through the first body
+    # Cut the connection before the turn (the fault matrix, tests/faults/): "greeting"
+    # (before it), "ehlo", "starttls", "auth", "atrn" (when that command arrives,
+    # before answering it), "tls-handshake" (after "220 TLS go ahead", before the
+    # handshake) or "turn" (right after "250" to ATRN).
+    cut_at: str = ""
     timeout: float = 30.0  # seconds for any one read, write or handshake
     # Hostile before the turn (issue 12):
     greeting_extra: str = ""  # appended to the greeting line (may hold ESC, BEL, CR)
@@ -361,6 +366,7 @@ class _Conversation:
         try:
             if self.config.implicit_tls:
                 self._start_tls()
+            self._maybe_cut("greeting")
             greeting = (f"220 {self.config.hostname} ESMTP Exim 4.99.1 "
                         f"{formatdate(usegmt=True).replace('GMT', '+0000')}"
                         f"{self.config.greeting_extra}")
@@ -381,12 +387,20 @@ class _Conversation:
                 verb = verb.upper()
                 self.session.log("C", f"AUTH {args.split()[0]} {REDACTED}"
                                  if verb == "AUTH" and len(args.split()) > 1 else text)
+                self._maybe_cut(verb.lower())
                 handler = self.COMMANDS.get(verb, _Conversation._unknown)
                 handler(self, args.strip())
         except _Dropped:
             self.session.log("*", "[provider cut the connection on purpose]")
         except (OSError, EOFError, smtplib.SMTPException, ValueError) as error:
             self.session.error = f"{type(error).__name__}: {error}"
+
+    def _maybe_cut(self, phase: str) -> None:
+        """Cut the connection here when the configuration asks for it (cut_at)."""
+        if self.config.cut_at == phase:
+            self.session.log("*", f"[cut at {phase}]")
+            self.wire.close()
+            raise _Dropped(f"provider cut the connection at {phase}")
 
     def _reply(self, text: str) -> None:
         for line in text.split("\r\n"):
@@ -456,6 +470,7 @@ class _Conversation:
             self.session.log("*", f"[discarded {self.wire.buffered()} bytes sent "
                                   "after STARTTLS before the handshake]")
             self.wire.discard_buffer()
+        self._maybe_cut("tls-handshake")
         self._start_tls()
         self.helo, self.user, self.in_transaction = "", "", False
 
@@ -598,6 +613,7 @@ class _Conversation:
     # -- after the turn: the provider is the SMTP client
 
     def _turn(self, domains) -> None:
+        self._maybe_cut("turn")
         held = self.hold.take()
         if self.config.bare_quit_after_turn or held:
             # Exim writes this in clear text even inside TLS, then closes unread.

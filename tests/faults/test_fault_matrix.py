@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""The crash and fault matrix (issue 12): faults × delivery kinds.
+
+Faults: the provider cuts the connection at every phase (before the turn:
+greeting, EHLO, STARTTLS and its handshake, AUTH, ATRN, right after 250 to
+ATRN; after it: EHLO, MAIL, RCPT, DATA, inside DATA and BDAT at several
+offsets, right after the end of data, with our 250 lost on the way, right
+after reading our 250, before QUIT); `kill -9` of odmr-fetch at random
+moments of a long fetch, 30 times in a row; a full disk; a read-only
+Maildir. Kinds: maildir, mda, lmtp (Dovecot), smtp (Exim), handoff (Exim).
+Each cell is checked for the provider's queue and the store together (see
+fault_harness.py), and the counts are printed and kept for RELIABILITY.md.
+
+    ODMR_FETCH=build/odmr-fetch python3 tests/faults/test_fault_matrix.py -v
+    ODMR_FAULT_SEED=1234 ...   repeats the random kill moments of a run
+"""
+
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fault_harness import Cell, FaultCase  # noqa: E402
+from fault_scripts import BDAT_OFFSETS, DATA_OFFSETS, Cut  # noqa: E402
+
+# Cells where the provider loses our 250 (it hangs up after the end of data
+# before reading our reply, or odmr-fetch is killed between its commit and
+# the provider reading the 250): the message comes again and is stored twice
+# until duplicate suppression (branch issue12-dedup) is merged. Their doubles
+# are reported but tolerated; the integrator empties this list after that merge.
+NEEDS_DEDUP = frozenset({"data:end", "data:lost-250", "bdat:end", "bdat:lost-250", "kill -9"})
+
+BEFORE_TURN = ("greeting", "ehlo", "starttls", "tls-handshake", "auth", "atrn", "turn")
+ENVELOPE = ("reversed-greeting", "reversed-ehlo", "mail", "rcpt", "data-cmd")
+AFTER_DATA = ("end", "lost-250", "after-250")
+KILLS = 30
+KILL_WINDOW = 0.8  # seconds: a kill falls uniformly within this much of a run's start
+
+
+def cut_faults():
+    """(fault name, provider configuration) for every cut of the matrix."""
+    faults = [(f"cut:{p}", {"cut_at": p}) for p in BEFORE_TURN]
+    faults += [(p, {"script": Cut(p)}) for p in ENVELOPE]
+    faults += [(f"data:{o}", {"script": Cut(f"data:{o}")}) for o in DATA_OFFSETS]
+    faults += [(f"data:{p}", {"script": Cut(p)}) for p in AFTER_DATA]
+    faults += [(f"bdat:{o}", {"script": Cut(f"bdat:{o}", chunking=True)}) for o in BDAT_OFFSETS]
+    faults += [(f"bdat:{p}", {"script": Cut(p, chunking=True)}) for p in AFTER_DATA]
+    return faults + [("before-quit", {"script": Cut("before-quit", victim=-1)})]
+
+
+class FaultMatrix(FaultCase):
+    needs_dedup = NEEDS_DEDUP
+
+    # -- the provider cuts the connection
+
+    def cuts(self, kind):
+        store = self.open_store(kind)
+        for fault, config in cut_faults():
+            messages = self.messages(3)
+            provider = self.provider(messages, **config)
+            cell = Cell(kind, fault, runs=1)
+            self.fetch(provider, store)
+            session = provider.sessions()[0]
+            cell.injected = int(any("[cut at" in text or "[provider hangs up]" in text
+                                    for _, text in session.transcript))
+            if not cell.injected:
+                cell.note = "the cut did not strike"
+                self.failures.append(f"{kind} × {fault}: the cut did not strike\n"
+                                     + provider.transcripts()[-2000:])
+            self.check_acknowledged(cell, store, provider, messages)
+            self.finish_cell(cell, store, provider, messages)
+            provider.stop()
+        self.report(f"connection cuts × {kind}")
+
+    def test_cuts_maildir(self):
+        self.cuts("maildir")
+
+    def test_cuts_mda(self):
+        self.cuts("mda")
+
+    def test_cuts_lmtp(self):
+        self.cuts("lmtp")
+
+    def test_cuts_smtp(self):
+        self.cuts("smtp")
+
+    def test_cuts_handoff(self):
+        self.cuts("handoff")
+
+    # -- kill -9 of odmr-fetch, 30 times in a row
+
+    def kills(self, kind):
+        seed = int(os.environ.get("ODMR_FAULT_SEED") or time.time_ns() % 1_000_000)
+        print(f"\nkill -9 × {kind}: seed {seed} (ODMR_FAULT_SEED={seed} repeats it)",
+              file=sys.stderr)
+        rng = random.Random(seed)
+        store = self.open_store(kind)
+        messages = self.messages(12)
+        provider = self.provider(messages)
+        cell = Cell(kind, "kill -9", note=f"seed {seed}")
+        for _ in range(KILLS):
+            more = self.messages(2)  # mail keeps arriving, so every run has work
+            provider.queue.add_all(more)
+            messages += more
+            cell.runs += 1
+            cell.injected += self.run_and_kill(provider, store, rng.uniform(0, KILL_WINDOW))
+        self.check_acknowledged(cell, store, provider, messages)
+        self.backdate_tmp(store)
+        provider.queue.add_all(last := self.messages(1))  # the clean run opens the Maildir
+        self.finish_cell(cell, store, provider, messages + last)
+        self.report(f"kill -9 × {kind}")
+
+    def run_and_kill(self, provider, store, delay: float) -> int:
+        """Start odmr-fetch, SIGKILL it after DELAY seconds; 1 if it was still running."""
+        proc = subprocess.Popen(self.argv(provider, store), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=self.env)
+        try:
+            proc.wait(timeout=delay)
+            struck = 0
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            struck = 1
+        provider.wait_idle(timeout=25)
+        return struck
+
+    @staticmethod
+    def backdate_tmp(store):
+        """Make what a killed run left in tmp/ 40 hours old: the cleaner's business now."""
+        if store.ours:
+            past = time.time() - 40 * 3600
+            for path in store.leftovers():
+                os.utime(path, (past, past))
+
+    def test_kill_maildir(self):
+        self.kills("maildir")
+
+    def test_kill_mda(self):
+        self.kills("mda")
+
+    def test_kill_lmtp(self):
+        self.kills("lmtp")
+
+    def test_kill_smtp(self):
+        self.kills("smtp")
+
+    def test_kill_handoff(self):
+        self.kills("handoff")
+
+    # -- the disk is full, the Maildir is read-only
+
+    def test_disk_full(self):
+        """A message larger than the space left stays queued; the rest is stored once;
+        once there is room again, the next run stores it. A small tmpfs where the
+        kind writes; RLIMIT_FSIZE instead when mounting is not allowed."""
+        for kind in ("maildir", "mda", "lmtp"):
+            store = self.open_store(kind)
+            mounted = self.mount_tmpfs(store.data_dir, "size=192k")
+            if hasattr(store, "prepare"):
+                store.prepare()
+            messages = self.messages(2) + self.messages(1, size=400_000) + self.messages(2)
+            provider = self.provider(messages)
+            limit = None if mounted else self.fsize_limit(128 * 1024)
+            cell = Cell(kind, "disk full", runs=1,
+                        note="tmpfs of 192 KiB" if mounted else "RLIMIT_FSIZE 128 KiB")
+            print(f"\ndisk full × {kind}: {cell.note}", file=sys.stderr)
+            self.fetch(provider, store, preexec_fn=limit)
+            cell.injected = int(bool(provider.queue.queued()))
+            self.check_acknowledged(cell, store, provider, messages)
+            if mounted:
+                subprocess.run(["mount", "-o", "remount,size=8m", str(store.data_dir)], check=True)
+            self.finish_cell(cell, store, provider, messages)
+        self.report("disk full × kinds")
+
+    def test_unwritable(self):
+        """A read-only Maildir (a read-only bind mount: root ignores permissions):
+        nothing is acknowledged; after it is writable again, everything is stored once."""
+        for kind in ("maildir", "mda", "lmtp"):
+            store = self.open_store(kind)
+            target = store.data_dir
+            for sub in ("tmp", "new", "cur"):
+                (store.mailbox() / sub).mkdir(parents=True, exist_ok=True)
+            if kind == "lmtp":
+                subprocess.run(["chown", "-R", "nobody:nogroup", str(target)], check=True)
+            mounted = self.mount_read_only(target)
+            if not mounted:
+                self.skipTest("a read-only bind mount is not allowed here")
+            messages = self.messages(3)
+            provider = self.provider(messages)
+            cell = Cell(kind, "read-only Maildir", runs=1, note="read-only bind mount")
+            self.fetch(provider, store)
+            cell.injected = int(bool(provider.queue.queued()))
+            self.check_acknowledged(cell, store, provider, messages)
+            subprocess.run(["umount", str(target)], check=True)
+            self.finish_cell(cell, store, provider, messages)
+        self.report("read-only Maildir × kinds")
+
+    # -- mounts
+
+    def mount_tmpfs(self, path: Path, options: str) -> bool:
+        path.mkdir(parents=True, exist_ok=True)
+        mode = "uid=65534,gid=65534," if "dovecot" in str(path) else ""
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"{mode}{options},mode=0755",
+                               "tmpfs", str(path)], capture_output=True)
+        if done.returncode == 0:
+            self.addCleanup(subprocess.run, ["umount", "-l", str(path)], capture_output=True)
+        return done.returncode == 0
+
+    def mount_read_only(self, path: Path) -> bool:
+        bind = subprocess.run(["mount", "--bind", str(path), str(path)], capture_output=True)
+        if bind.returncode != 0:
+            return False
+        self.addCleanup(subprocess.run, ["umount", "-l", str(path)], capture_output=True)
+        return subprocess.run(["mount", "-o", "remount,bind,ro", str(path)],
+                              capture_output=True).returncode == 0
+
+    @staticmethod
+    def fsize_limit(size: int):
+        def limit():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+        return limit
+
+
+if __name__ == "__main__":
+    unittest.main()
