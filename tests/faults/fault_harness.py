@@ -141,7 +141,7 @@ class FaultCase(unittest.TestCase):
     def argv(self, provider: Provider, store) -> list[str]:
         return [self.binary, "-v", "--host", f"localhost:{provider.port}", "--user", USER,
                 "--password-file", str(self.password_file), "--tls-ca-file", str(self.ca.ca_pem),
-                "--deliver", store.deliver(), "--timeout", "5", *DOMAINS]
+                "--deliver", store.deliver(), "--timeout", "5", "--retry-delay", "0", *DOMAINS]
 
     def fetch(self, provider: Provider, store, preexec_fn=None) -> int:
         """One run of odmr-fetch to its end; its exit status (never a crash)."""

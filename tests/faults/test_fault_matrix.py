@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fault_harness import Cell, FaultCase  # noqa: E402
-from fault_scripts import BDAT_OFFSETS, DATA_OFFSETS, Cut  # noqa: E402
+from fault_scripts import BDAT_OFFSETS, DATA_OFFSETS, Cut, FirstSessionOnly  # noqa: E402
 
 # Cells where the provider loses our 250 (it hangs up after the end of data
 # before reading our reply, or odmr-fetch is killed between its commit and
@@ -63,6 +63,8 @@ class FaultMatrix(FaultCase):
         store = self.open_store(kind)
         for fault, config in cut_faults():
             messages = self.messages(3)
+            if "script" in config:
+                config = {"script": FirstSessionOnly(config["script"])}
             provider = self.provider(messages, **config)
             cell = Cell(kind, fault, runs=1)
             self.fetch(provider, store)

@@ -16,6 +16,7 @@ a claim). The points, by name:
                        up without reading it: a 250 lost on the way (RFC 1047)
     after-250          the reply read (the message leaves the queue), then cut
     before-quit        every message delivered, the provider hangs up unannounced
+    none               no cut: every message delivered, then QUIT (victim -1)
 
 Offsets are named, not numbered, so a cell means the same with any body (see
 data_offset and bdat_offset). A message leaves the provider's queue only when
@@ -139,3 +140,17 @@ class Cut:
         if self.point == "after-250":
             return [sc.Expect(replies, settles=index), sc.HangUp()]
         raise ValueError(f"unknown cut point {self.point!r}")
+
+
+class FirstSessionOnly:
+    """SCRIPT in the first session; a well-behaved delivery in every later one, so
+    one fault strikes once, as in the matrix's cells."""
+
+    def __init__(self, script):
+        self.script, self.used = script, False
+
+    def __call__(self, claims) -> list:
+        if self.used:
+            return Cut("none", victim=-1)(claims)
+        self.used = True
+        return self.script(claims)

@@ -103,7 +103,7 @@ class ProviderConfig:
     # Cut the connection before the turn (the fault matrix, tests/faults/): "greeting"
     # (before it), "ehlo", "starttls", "auth", "atrn" (when that command arrives,
     # before answering it), "tls-handshake" (after "220 TLS go ahead", before the
-    # handshake) or "turn" (right after "250" to ATRN).
+    # handshake) or "turn" (right after "250" to ATRN). Only in the first session.
     cut_at: str = ""
     timeout: float = 30.0  # seconds for any one read, write or handshake
     # Hostile before the turn (issue 12):
@@ -397,7 +397,7 @@ class _Conversation:
 
     def _maybe_cut(self, phase: str) -> None:
         """Cut the connection here when the configuration asks for it (cut_at)."""
-        if self.config.cut_at == phase:
+        if self.config.cut_at == phase and self.session.number == 1:
             self.session.log("*", f"[cut at {phase}]")
             self.wire.close()
             raise _Dropped(f"provider cut the connection at {phase}")
