@@ -150,6 +150,10 @@ class EximStore(Store):
         super().__init__(directory)
         self.kind = kind
         self.exim = Exim(directory / "exim")
+        # Deliver at once however many messages one connection brings (Exim
+        # queues them without delivery after 10 by default).
+        conf = self.exim.conf
+        conf.write_text("smtp_accept_queue_per_connection = 0\n" + conf.read_text())
         self.exim.start_daemon()
 
     def deliver(self) -> str:

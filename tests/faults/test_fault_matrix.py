@@ -39,8 +39,9 @@ NEEDS_DEDUP = frozenset({"data:end", "data:lost-250", "bdat:end", "bdat:lost-250
 BEFORE_TURN = ("greeting", "ehlo", "starttls", "tls-handshake", "auth", "atrn", "turn")
 ENVELOPE = ("reversed-greeting", "reversed-ehlo", "mail", "rcpt", "data-cmd")
 AFTER_DATA = ("end", "lost-250", "after-250")
-KILLS = 30
-KILL_WINDOW = 0.8  # seconds: a kill falls uniformly within this much of a run's start
+KILLS = 30  # kills that strike a running odmr-fetch, in a row
+KILL_WINDOW = 0.6  # seconds: a kill falls uniformly within this much of a run's start
+KILL_QUEUE, KILL_ARRIVALS, KILL_SIZE = 30, 4, 20_000  # a long fetch: messages, octets
 
 
 def cut_faults():
@@ -103,15 +104,16 @@ class FaultMatrix(FaultCase):
               file=sys.stderr)
         rng = random.Random(seed)
         store = self.open_store(kind)
-        messages = self.messages(12)
+        messages = self.messages(KILL_QUEUE, size=KILL_SIZE)
         provider = self.provider(messages)
         cell = Cell(kind, "kill -9", note=f"seed {seed}")
-        for _ in range(KILLS):
-            more = self.messages(2)  # mail keeps arriving, so every run has work
+        while cell.injected < KILLS and cell.runs < 3 * KILLS:
+            more = self.messages(KILL_ARRIVALS, size=KILL_SIZE)  # mail keeps arriving
             provider.queue.add_all(more)
             messages += more
             cell.runs += 1
             cell.injected += self.run_and_kill(provider, store, rng.uniform(0, KILL_WINDOW))
+        self.assertEqual(cell.injected, KILLS, "the fetches were too short to be killed")
         self.check_acknowledged(cell, store, provider, messages)
         self.backdate_tmp(store)
         provider.queue.add_all(last := self.messages(1))  # the clean run opens the Maildir
