@@ -113,6 +113,7 @@ class FaultCase(unittest.TestCase):
                         XDG_STATE_HOME=str(state))
         self.env.setdefault("XDG_RUNTIME_DIR", str(state))
         self.cells: list[Cell] = []
+        self.stores = []
         self.failures: list[str] = []
         self.last_err = ""
         self.serial = 0
@@ -120,7 +121,8 @@ class FaultCase(unittest.TestCase):
     # -- the two sides
 
     def open_store(self, kind: str):
-        store = make_store(kind, self.tmp / kind)
+        store = make_store(kind, self.tmp / f"{kind}-{len(self.stores)}")
+        self.stores.append(store)
         self.addCleanup(store.stop)
         return store
 

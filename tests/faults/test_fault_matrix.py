@@ -27,6 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fault_harness import Cell, FaultCase  # noqa: E402
+from fault_stores import RECIPIENT  # noqa: E402
+from odmr_provider import make_message  # noqa: E402
 from fault_scripts import BDAT_OFFSETS, DATA_OFFSETS, Cut, FirstSessionOnly  # noqa: E402
 
 # Cells where the provider loses our 250 (it hangs up after the end of data
@@ -41,6 +43,11 @@ ENVELOPE = ("reversed-greeting", "reversed-ehlo", "mail", "rcpt", "data-cmd")
 AFTER_DATA = ("end", "lost-250", "after-250")
 KILLS = 30  # kills that strike a running odmr-fetch, in a row
 KILL_WINDOW = 0.6  # seconds: a kill falls uniformly within this much of a run's start
+# (kind, fault, tmpfs size, a big message's octets, the size once there is room again)
+DISK_FULL = (("maildir", "disk nearly full", "8m", 0, "64m"),
+             ("maildir", "disk full mid-write", "18m", 20 << 20, "64m"),
+             ("mda", "disk full", "192k", 400_000, "8m"),
+             ("lmtp", "disk full", "192k", 400_000, "8m"))
 KILL_QUEUE, KILL_ARRIVALS, KILL_SIZE = 30, 4, 20_000  # a long fetch: messages, octets
 
 
@@ -161,27 +168,45 @@ class FaultMatrix(FaultCase):
     # -- the disk is full, the Maildir is read-only
 
     def test_disk_full(self):
-        """A message larger than the space left stays queued; the rest is stored once;
-        once there is room again, the next run stores it. A small tmpfs where the
-        kind writes; RLIMIT_FSIZE instead when mounting is not allowed."""
-        for kind in ("maildir", "mda", "lmtp"):
+        """The disk fills up: what does not fit stays queued, the rest is stored once;
+        once there is room again, the next run stores it. A small tmpfs where the kind
+        writes (RLIMIT_FSIZE instead when mounting is not allowed). Our Maildir sink
+        keeps 16 MiB free (free_space.h): "nearly full" is refused at RCPT (452), and a
+        message larger than the check assumed (no SIZE) runs out of space mid-write."""
+        for kind, fault, size, big, roomy in DISK_FULL:
             store = self.open_store(kind)
-            mounted = self.mount_tmpfs(store.data_dir, "size=192k")
+            mounted = self.mount_tmpfs(store.data_dir, f"size={size}")
             if hasattr(store, "prepare"):
                 store.prepare()
-            messages = self.messages(2) + self.messages(1, size=400_000) + self.messages(2)
-            provider = self.provider(messages)
+            messages = self.messages(2) + self.big_messages(big) + self.messages(2)
+            provider = self.provider(messages, declare_size="none")
             limit = None if mounted else self.fsize_limit(128 * 1024)
-            cell = Cell(kind, "disk full", runs=1,
-                        note="tmpfs of 192 KiB" if mounted else "RLIMIT_FSIZE 128 KiB")
-            print(f"\ndisk full × {kind}: {cell.note}", file=sys.stderr)
+            cell = Cell(kind, fault, runs=1,
+                        note=f"tmpfs of {size}" if mounted else "RLIMIT_FSIZE 128 KiB")
+            print(f"\n{fault} × {kind}: {cell.note}", file=sys.stderr)
             self.fetch(provider, store, preexec_fn=limit)
-            cell.injected = int(bool(provider.queue.queued()))
+            self.note_held(cell, provider)
             self.check_acknowledged(cell, store, provider, messages)
             if mounted:
-                subprocess.run(["mount", "-o", "remount,size=8m", str(store.data_dir)], check=True)
+                subprocess.run(["mount", "-o", f"remount,size={roomy}", str(store.data_dir)],
+                               check=True)
             self.finish_cell(cell, store, provider, messages)
         self.report("disk full × kinds")
+
+    @staticmethod
+    def note_held(cell, provider):
+        """The fault struck when the provider still holds mail; note what we answered."""
+        held = provider.queue.queued()
+        cell.injected = int(bool(held))
+        replies = sorted({m.last_reply.split(" ", 2)[0] + " " + m.last_reply.split(" ", 2)[1]
+                          for m in held if m.last_reply.count(" ") >= 1})
+        cell.note += f"; held {len(held)}, answered {', '.join(replies) or '-'}"
+
+    def big_messages(self, size: int):
+        if not size:
+            return []
+        lines = ("z" * 76 + "\n") * (size // 77)
+        return [make_message("ada@origin.test", [RECIPIENT], f"big {self.serial}", lines)]
 
     def test_unwritable(self):
         """A read-only Maildir (a read-only bind mount: root ignores permissions):
@@ -200,7 +225,7 @@ class FaultMatrix(FaultCase):
             provider = self.provider(messages)
             cell = Cell(kind, "read-only Maildir", runs=1, note="read-only bind mount")
             self.fetch(provider, store)
-            cell.injected = int(bool(provider.queue.queued()))
+            self.note_held(cell, provider)
             self.check_acknowledged(cell, store, provider, messages)
             subprocess.run(["umount", str(target)], check=True)
             self.finish_cell(cell, store, provider, messages)
