@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fault_stores import RECIPIENT, make_store
+from test_delivery import lf  # noqa: E402  (tests/integration, likewise)
+from test_end_to_end import header_message_id  # noqa: E402
 
 import make_test_ca  # noqa: E402  (tests/provider, on the path via fault_stores)
 from odmr_provider import Provider, ProviderConfig, make_messages  # noqa: E402
@@ -74,15 +75,14 @@ def format_table(cells) -> str:
     return "\n".join(lines)
 
 
-def header_message_id(data: bytes) -> str:
-    head = data.replace(b"\r\n", b"\n").split(b"\n\n", 1)[0]
-    found = re.search(rb"(?im)^message-id:[ \t]*(\S+)", head)
-    return found.group(1).decode("ascii", "replace") if found else ""
+def message_id(raw: bytes) -> str:
+    return header_message_id(lf(raw))
 
 
 def body_of(raw: bytes) -> bytes:
     """The text after the header (LF line ends): what must survive unchanged."""
-    return raw.replace(b"\r\n", b"\n").split(b"\n\n", 1)[1]
+    parts = lf(raw).split(b"\n\n", 1)
+    return parts[1] if len(parts) == 2 else b""
 
 
 class FaultCase(unittest.TestCase):
@@ -174,9 +174,9 @@ class FaultCase(unittest.TestCase):
         wanted = {m.message_id: m for m in messages}
         copies, partial = Counter(), 0
         for raw in store.messages().values():
-            message = wanted.get(header_message_id(raw))
+            message = wanted.get(message_id(raw))
             if message is None:
-                if not header_message_id(raw):
+                if not message_id(raw):
                     partial += 1  # a truncated header: nobody's message
                 continue
             if not body_of(raw).endswith(body_of(message.body)):
