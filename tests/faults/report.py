@@ -82,7 +82,7 @@ def family(fault: str) -> str:
     if fault.startswith("data:"):
         return "cut inside DATA" if fault != "data:after-250" else "cut after our 250"
     if fault.startswith("bdat:"):
-        return "cut inside BDAT" if fault != "bdat:after-250" else "cut after our 250"
+        return "cut after our 250" if fault == "bdat:after-250" else "cut inside BDAT"
     if fault in ("reversed-greeting", "reversed-ehlo", "mail", "rcpt", "data-cmd"):
         return "cut in the envelope"
     if fault == "before-quit":

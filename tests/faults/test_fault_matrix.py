@@ -59,6 +59,7 @@ def cut_faults():
     faults += [(f"data:{p}", {"script": Cut(p)}) for p in AFTER_DATA]
     faults += [(f"bdat:{o}", {"script": Cut(f"bdat:{o}", chunking=True)}) for o in BDAT_OFFSETS]
     faults += [(f"bdat:{p}", {"script": Cut(p, chunking=True)}) for p in AFTER_DATA]
+    faults += [("bdat:pipelined", {"script": Cut("pipelined-bdat", victim=2, chunking=True)})]
     return faults + [("before-quit", {"script": Cut("before-quit", victim=-1)})]
 
 

@@ -16,6 +16,10 @@ a claim). The points, by name:
                        up without reading it: a 250 lost on the way (RFC 1047)
     after-250          the reply read (the message leaves the queue), then cut
     before-quit        every message delivered, the provider hangs up unannounced
+    pipelined-bdat     every message before the victim and half of the victim's
+                       BDAT stream in one write (as Exim pipelines; the customer
+                       may commit the earlier ones as a group), their replies
+                       read, then the cut
     none               no cut: every message delivered, then QUIT (victim -1)
 
 Offsets are named, not numbered, so a cell means the same with any body (see
@@ -83,6 +87,8 @@ class Cut:
             return [sc.HangUp()]
         if self.point == "reversed-ehlo":
             return [steps[0], sc.HangUp()]
+        if self.point == "pipelined-bdat":
+            return steps + self._pipelined(claims)
         for index, claim in enumerate(claims):
             if index == self.victim:
                 return steps + self._victim(index, claim)
@@ -98,6 +104,18 @@ class Cut:
         return [sc.Send(sc.envelope(claim)), sc.Expect(1 + len(claim.recipients)),
                 sc.Send(stream, f"[BDAT stream: {len(stream)} bytes]"),
                 sc.Expect(len(bdat_stream(claim.body)[1]), settles=index)]
+
+    def _pipelined(self, claims) -> list:
+        data, replies = b"", []
+        for index, claim in enumerate(claims[:self.victim]):
+            stream, ends = bdat_stream(claim.body)
+            data += sc.envelope(claim) + stream
+            replies.append(sc.Expect(1 + len(claim.recipients) + len(ends), settles=index))
+        victim = claims[self.victim]
+        stream, _ = bdat_stream(victim.body)
+        data += sc.envelope(victim) + stream[: len(stream) // 2]
+        return [sc.Send(data, f"[{self.victim} message(s) and half of one more: "
+                              f"{len(data)} bytes in one write]"), *replies, sc.HangUp()]
 
     def _victim(self, index: int, claim) -> list:
         mail = sc.line(f"MAIL FROM:<{claim.sender}>")
