@@ -12,8 +12,8 @@ read every stored message back as raw bytes:
     handoff  the same Exim daemon behind handoff:tcp:
 
 The peers are the classes of tests/integration/test_delivery.py, reused.
-`data_dir` is where the kind's messages land on disk: the fault matrix puts
-a full or read-only file system there.
+`data_dir` is where the kind's messages land on disk before the 250 (for
+Exim its spool): the fault matrix puts a full or read-only file system there.
 """
 
 from __future__ import annotations
@@ -168,6 +168,13 @@ class EximStore(Store):
 
     def mailbox(self) -> Path:
         return self.exim.maildir
+
+    @property
+    def data_dir(self) -> Path:
+        """Exim's spool, where a message is written before its 250."""
+        spool = self.exim.dir / "spool" / "input"
+        spool.mkdir(parents=True, exist_ok=True)
+        return spool
 
     def logs(self) -> str:
         return self.exim.log()

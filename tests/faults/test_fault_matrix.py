@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fault_harness import Cell, FaultCase  # noqa: E402
-from fault_stores import RECIPIENT  # noqa: E402
+from fault_stores import KINDS, RECIPIENT  # noqa: E402
 from odmr_provider import make_message  # noqa: E402
 from fault_scripts import BDAT_OFFSETS, DATA_OFFSETS, Cut, FirstSessionOnly  # noqa: E402
 
@@ -47,7 +47,9 @@ KILL_WINDOW = 0.6  # seconds: a kill falls uniformly within this much of a run's
 DISK_FULL = (("maildir", "disk nearly full", "8m", 0, "64m"),
              ("maildir", "disk full mid-write", "18m", 20 << 20, "64m"),
              ("mda", "disk full", "192k", 400_000, "8m"),
-             ("lmtp", "disk full", "192k", 400_000, "8m"))
+             ("lmtp", "disk full", "192k", 400_000, "8m"),
+             ("smtp", "disk full (Exim's spool)", "192k", 400_000, "8m"),
+             ("handoff", "disk full (Exim's spool)", "192k", 400_000, "8m"))
 KILL_QUEUE, KILL_ARRIVALS, KILL_SIZE = 30, 4, 20_000  # a long fetch: messages, octets
 
 
@@ -213,31 +215,33 @@ class FaultMatrix(FaultCase):
         return [make_message("ada@origin.test", [RECIPIENT], f"big {self.serial}", lines)]
 
     def test_unwritable(self):
-        """A read-only Maildir: nothing is acknowledged; once it is writable again,
-        everything is stored once. Root ignores permissions, so a read-only bind
-        mount; without one (not root), directories of mode 0555."""
-        for kind in ("maildir", "mda", "lmtp"):
+        """A read-only Maildir (for Exim: its spool): nothing is acknowledged; once it
+        is writable again, everything is stored once. Root ignores permissions, so a
+        read-only bind mount; without one (not root), directories of mode 0555."""
+        for kind in KINDS:
             store = self.open_store(kind)
             target = store.data_dir
-            for sub in ("tmp", "new", "cur"):
+            exim = kind in ("smtp", "handoff")
+            for sub in () if exim else ("tmp", "new", "cur"):
                 (store.mailbox() / sub).mkdir(parents=True, exist_ok=True)
             if kind == "lmtp":
                 subprocess.run(["chown", "-R", "nobody:nogroup", str(target)], check=True)
             how = self.make_read_only(store)
             messages = self.messages(3)
             provider = self.provider(messages)
-            cell = Cell(kind, "read-only Maildir", runs=1, note=how)
+            what = "spool" if exim else "Maildir"
+            cell = Cell(kind, f"read-only {what}", runs=1, note=how)
             self.fetch(provider, store)
             self.note_held(cell, provider)
             self.check_acknowledged(cell, store, provider, messages)
             self.make_writable(store, how)
             self.finish_cell(cell, store, provider, messages)
-        self.report("read-only Maildir × kinds")
+        self.report("read-only Maildir (Exim: spool) × kinds")
 
     def make_read_only(self, store) -> str:
         if self.mount_read_only(store.data_dir):
             return "read-only bind mount"
-        if os.geteuid() == 0 or store.kind == "lmtp":
+        if os.geteuid() == 0 or store.kind not in ("maildir", "mda"):
             self.skipTest("neither a read-only bind mount nor permissions would hold here")
         for sub in ("tmp", "new", "cur"):
             (store.mailbox() / sub).chmod(0o555)
