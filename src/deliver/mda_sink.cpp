@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -11,6 +12,7 @@
 #include "deliver/maildir.h"
 #include "deliver/placeholders.h"
 #include "deliver/write_size.h"
+#include "mail/address.h"
 #include "util/text.h"
 
 namespace odmr::deliver {
@@ -72,7 +74,21 @@ std::vector<std::string> sendmail_argv(std::string program) {
 }
 
 MdaSink::MdaSink(MdaConfig config, const Log& log) : config_(std::move(config)), log_(log) {
-    for (const auto& arg : config_.argv) per_recipient_ = per_recipient_ || names_recipient(arg);
+    for (const auto& arg : config_.argv) {
+        per_recipient_ = per_recipient_ || names_recipient(arg);
+        names_sender_ = names_sender_ || names_sender(arg);
+    }
+}
+
+std::optional<mail::Reply> MdaSink::check_sender(std::string_view sender) const {
+    if (!names_sender_ || !mail::local_part_is_option_like(sender)) return std::nullopt;
+    return mail::Reply{553, "5.1.7", "Sender address starting with '-' refused"};
+}
+
+asio::awaitable<std::optional<mail::Reply>> MdaSink::check_recipient(std::string_view recipient,
+                                                                     std::uint64_t) {
+    if (!per_recipient_ || !mail::local_part_is_option_like(recipient)) co_return std::nullopt;
+    co_return mail::Reply{553, "5.1.3", "Recipient address starting with '-' refused"};
 }
 
 asio::awaitable<Status> MdaSink::begin(const mail::Envelope& envelope) {
@@ -143,6 +159,13 @@ asio::awaitable<Result<MdaOutcome>> MdaSink::run(const std::string& recipient) {
     auto fields = address_fields(envelope_.sender, recipient);
     std::vector<std::string> argv;
     for (const auto& arg : config_.argv) argv.push_back(expand_raw(arg, fields));
+    // Never reached through the server (smtp/command refuses control
+    // characters in addresses), but an argument cut at a NUL or split by a
+    // line end must never happen, whoever calls.
+    for (const auto& arg : argv)
+        if (std::any_of(arg.begin(), arg.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+            co_return make_error(Errc::permanent, "control character in a delivery argument");
     if (::lseek(spool_read_.get(), 0, SEEK_SET) != 0)
         co_return storage_error(errno, "cannot rewind the spool file");
     auto pipe = make_pipe();
