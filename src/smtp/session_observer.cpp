@@ -146,6 +146,12 @@ void SessionObserver::follow_command(const Command& command) {
         case Verb::ehlo:
             expected_.push_back(Expect::ehlo);
             return;
+        case Verb::mail:
+            expected_.push_back(Expect::mail);
+            return;
+        case Verb::rcpt:
+            expected_.push_back(Expect::rcpt);
+            return;
         default:
             expected_.push_back(Expect::other);
             return;
@@ -205,9 +211,16 @@ void SessionObserver::server_reply(int code) {
             client_ = code == 354 ? ClientState::body : ClientState::commands;
             decoder_.reset();
             return;
+        case Expect::mail:
+            recipient_accepted_ = false;
+            return;
+        case Expect::rcpt:
+            recipient_accepted_ = recipient_accepted_ || positive;
+            return;
         case Expect::data_end:
         case Expect::bdat_last:
-            ++(positive ? delivered_ : refused_);
+            if (recipient_accepted_) ++(positive ? delivered_ : refused_);
+            recipient_accepted_ = false;
             return;
         case Expect::starttls:
             if (code == 220) lost_ = true;  // TLS from here on, between the two ends

@@ -43,7 +43,9 @@ class SessionObserver {
     void from_server(std::span<const char> bytes);
 
     std::size_t delivered() const { return delivered_; }
-    // Messages whose data the server refused (4xx or 5xx after the data).
+    // Messages whose data the server refused (4xx or 5xx after the data),
+    // when it had accepted a recipient (not the 503 to a BDAT after every
+    // RCPT was refused: no message was refused there).
     std::size_t refused() const { return refused_; }
     std::size_t commands() const { return commands_; }
     // Commands the gate refused.
@@ -53,7 +55,19 @@ class SessionObserver {
     bool lost() const { return lost_; }
 
   private:
-    enum class Expect { greeting, ehlo, other, data, data_end, bdat, bdat_last, starttls, gated };
+    enum class Expect {
+        greeting,
+        ehlo,
+        mail,
+        rcpt,
+        other,
+        data,
+        data_end,
+        bdat,
+        bdat_last,
+        starttls,
+        gated
+    };
     enum class ClientState { commands, awaiting_data_reply, body, chunk };
 
     void client_line(std::string_view raw, std::string& forward);
@@ -76,6 +90,7 @@ class SessionObserver {
     std::size_t commands_ = 0;
     std::size_t gated_ = 0;
     bool lost_ = false;
+    bool recipient_accepted_ = false;  // in the transaction the next data belongs to
 };
 
 }  // namespace odmr::smtp

@@ -155,9 +155,10 @@ TEST_CASE("a BDAT chunk is data: a line in it is never gated") {
     SessionObserver o(example_org_only);
     gated(o, "220 mta\r\n", false);
     std::string chunk = "RCPT TO:<v@victim.test>\r\n";
-    std::string bdat = "BDAT " + std::to_string(chunk.size()) + " LAST\r\n" + chunk;
+    std::string bdat = "MAIL FROM:<a@b>\r\nRCPT TO:<c@example.org>\r\nBDAT " +
+                       std::to_string(chunk.size()) + " LAST\r\n" + chunk;
     CHECK(gated(o, bdat, true) == bdat);
-    gated(o, "250 ok\r\n", false);
+    gated(o, "250 ok\r\n250 ok\r\n250 ok\r\n", false);
     CHECK(o.delivered() == 1);
     CHECK(o.gated() == 0);
 }
@@ -187,4 +188,13 @@ TEST_CASE("a gated observer refuses what it cannot check: unknown verbs, RCPT wi
     CHECK(gated(o, "250 a\r\n250 b\r\n250 c\r\n", false) ==
           "500 5.5.1 Command unrecognized\r\n500 5.5.1 Command unrecognized\r\n"
           "500 5.5.1 Command unrecognized\r\n");
+}
+
+TEST_CASE("a BDAT refused because no recipient was accepted is no refused message") {
+    SessionObserver o;
+    server(o, "220 mta\r\n");
+    client(o, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 3 LAST\r\nabc");
+    server(o, "250 ok\r\n550 no\r\n503 valid RCPT command must precede BDAT\r\n");
+    CHECK(o.refused() == 0);
+    CHECK(o.delivered() == 0);
 }
