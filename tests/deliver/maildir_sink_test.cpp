@@ -467,10 +467,3 @@ TEST_CASE("group commit: a batch with copies in several Maildirs publishes every
     CHECK(files_in(dir.path / "a" / "tmp").empty());
     CHECK(files_in(dir.path / "b" / "tmp").empty());
 }
-
-TEST_CASE("routed Maildirs store one copy per recipient, a single Maildir one per message") {
-    MaildirSink one("/nonexistent/Maildir", "customer.test", quiet);
-    CHECK(one.copies(100) == 1);
-    MaildirSink routed("/nonexistent/{domain}/{local}", "customer.test", quiet);
-    CHECK(routed.copies(100) == 100);
-}
