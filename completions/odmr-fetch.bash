@@ -172,6 +172,7 @@ _odmr_fetch()
             ;;
         --user | --helo-name | --max-sessions | --connect-timeout | \
             --timeout | --atrn-timeout | --mda-timeout | --max-message-size | --max-recipients | \
+            --max-stored-per-message | --max-stored-per-session | \
             --max-line-length | --max-commands | --max-errors | --session-timeout | --jobs | \
             --lock-wait | --retry-delay | --interval | --run-timeout)
             # Free text or a number: nothing to offer.
@@ -187,7 +188,8 @@ _odmr_fetch()
             --tls-key --tls-min-version --channel-binding --proxy --serverinfo
             --deliver --helo-name --auth
             --allow-plaintext-auth --max-sessions --connect-timeout --timeout
-            --atrn-timeout --mda-timeout --maildir-existing-only --max-message-size --max-recipients --max-line-length
+            --atrn-timeout --mda-timeout --maildir-existing-only --max-message-size --max-recipients
+            --max-stored-per-message --max-stored-per-session --allow-routing-addresses --max-line-length
             --max-commands --max-errors --session-timeout --run-timeout --jobs --lock-wait --retry-delay --interval --syslog --report-json --metrics-file
             -v --verbose -q --quiet' \
             -- "$cur"))

@@ -13,6 +13,7 @@ set(ODMR_SYSUSERS_DIR "lib/sysusers.d"
 install(TARGETS odmr-fetch RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES man/odmr-fetch.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES man/odmr-fetch.conf.5 DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)
+install(FILES man/odmr-fetch-security.7 DESTINATION ${CMAKE_INSTALL_MANDIR}/man7)
 install(FILES completions/odmr-fetch.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
         RENAME odmr-fetch)
 install(FILES completions/_odmr-fetch DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)

@@ -15,8 +15,8 @@
 #include "deliver/mda_sink.h"
 #include "deliver/placeholders.h"
 #include "sasl/mechanism.h"
-#include "util/regular_file.h"
 #include "util/idn.h"
+#include "util/regular_file.h"
 #include "util/text.h"
 
 namespace odmr::app {
@@ -301,6 +301,11 @@ Result<Account> resolve_account(const Options& o) {
     s.data_timeout = std::chrono::seconds(o.timeout);
     s.session_timeout = std::chrono::seconds(o.session_timeout);
     s.max_recipients = o.max_recipients;
+    s.stored = {o.max_stored_per_message, o.max_stored_per_session};
+    // Maildir names are safe paths (deliver/safe_path); every other kind
+    // hands the address to something that may route it (mail/address).
+    s.refuse_routing_addresses =
+        !o.allow_routing_addresses && account.delivery.kind != DeliveryKind::maildir;
     s.max_body_line = o.max_line_length;
     s.max_commands = o.max_commands;
     s.max_errors = o.max_errors;

@@ -136,6 +136,19 @@ std::unique_ptr<CLI::App> make_app(Options& o) {
                    "Recipients accepted per message; more get 452 and come in another transaction")
         ->type_name("N")
         ->check(CLI::Range(1u, 100000u).description(""));
+    app.add_option("--max-stored-per-message", o.max_stored_per_message,
+                   "Octets one message may take stored: its size times its separate copies "
+                   "(routed Maildirs, per-recipient MDA runs); more recipients get 452")
+        ->type_name("OCTETS")
+        ->check(CLI::Range(1ULL << 20, 1ULL << 50).description(""));
+    app.add_option("--max-stored-per-session", o.max_stored_per_session,
+                   "Octets stored per session, copies counted; later recipients get 452 and "
+                   "come in the next session")
+        ->type_name("OCTETS")
+        ->check(CLI::Range(1ULL << 20, 1ULL << 50).description(""));
+    app.add_flag("--allow-routing-addresses", o.allow_routing_addresses,
+                 "mda:, lmtp:, smtp:, handoff: accept local parts with '%', '!' or '@' "
+                 "(refused with 550 by default)");
     app.add_option(
            "--max-line-length", o.max_line_length,
            "Longest message line accepted, in octets (a longer one refuses the message with 552)")

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "app/config_file.h"
-#include "util/result.h"
 #include "app/run_options.h"
+#include "util/result.h"
 
 namespace odmr::app {
 
@@ -42,6 +42,9 @@ struct Options {
     bool maildir_existing_only = false;
     unsigned long long max_message_size = 200ULL * 1024 * 1024;
     unsigned max_recipients = 1000;
+    unsigned long long max_stored_per_message = 1ULL << 30;  // size x copies
+    unsigned long long max_stored_per_session = 10ULL << 30;
+    bool allow_routing_addresses = false;
     unsigned max_line_length = 1 << 20;
     unsigned max_commands = 1000000;
     unsigned max_errors = 20;

@@ -67,7 +67,10 @@ asio::awaitable<Result<Received>> Receiver::receive(net::Reader& reader, Deadlin
     deliver::HandoffLimits limits{account_.server.command_timeout,
                                   run.left(account_.server.session_timeout),
                                   run.left(account_.connect_timeout)};
-    deliver::Handoff handoff(reader, account_.delivery.handoff, limits, log_);
+    deliver::HandoffRecipients recipients{account_.server.domains,
+                                          account_.server.refuse_routing_addresses};
+    deliver::Handoff handoff(reader, account_.delivery.handoff, limits, std::move(recipients),
+                             log_);
     auto report = co_await handoff.run();
     if (!report) co_return report.error();
     counts = *report;

@@ -58,18 +58,21 @@ asio::awaitable<Result<Local>> open_local(const HandoffTarget& target,
     co_return local;
 }
 
-// Copies `from` to `to` until `from` closes; every byte also goes to `seen`.
-template <class Seen>
+// Copies `from` to `to` through `filter` until `from` closes or the filter
+// says stop (it could not follow the session: nothing more is checked).
+template <class Filter>
 asio::awaitable<void> pump(net::Stream& from, net::Stream& to, Duration limit,
-                           Clock::time_point& activity, Seen seen) {
+                           Clock::time_point& activity, Filter filter) {
     std::array<char, 16 * 1024> buffer{};
+    std::string out;
     for (;;) {
         auto n = co_await from.read_some(buffer, limit);
         if (!n) co_return;
         activity = Clock::now();
-        std::span<const char> bytes(buffer.data(), *n);
-        seen(bytes);
-        if (!co_await to.write(bytes, limit)) co_return;
+        out.clear();
+        bool go_on = filter(std::span<const char>(buffer.data(), *n), out);
+        if (!out.empty() && !co_await to.write(out, limit)) co_return;
+        if (!go_on) co_return;
         activity = Clock::now();
     }
 }
@@ -94,8 +97,14 @@ asio::awaitable<bool> bridge(net::Stream& provider, net::Stream& mta, const Hand
                              smtp::SessionObserver& observer) {
     auto activity = Clock::now();
     bool timed_out = false;
-    auto to_mta = [&](std::span<const char> b) { observer.from_client(b); };
-    auto to_provider = [&](std::span<const char> b) { observer.from_server(b); };
+    auto to_mta = [&](std::span<const char> b, std::string& out) {
+        observer.from_client(b, out);
+        return !observer.lost();
+    };
+    auto to_provider = [&](std::span<const char> b, std::string& out) {
+        observer.from_server(b, out);
+        return !observer.lost();
+    };
     using asio::experimental::awaitable_operators::operator||;
     co_await (pump(provider, mta, limits.session, activity, to_mta) ||
               pump(mta, provider, limits.session, activity, to_provider) ||
@@ -149,8 +158,12 @@ std::string HandoffTarget::describe() const {
 }
 
 Handoff::Handoff(net::Reader& provider, const HandoffTarget& target, const HandoffLimits& limits,
-                 const Log& log)
-    : provider_(provider), target_(target), limits_(limits), log_(log) {}
+                 HandoffRecipients recipients, const Log& log)
+    : provider_(provider),
+      target_(target),
+      limits_(limits),
+      log_(log),
+      observer_(recipient_gate(std::move(recipients), refusals_)) {}
 
 asio::awaitable<Result<smtp::SessionReport>> Handoff::run() {
     auto opened = co_await open_local(target_, limits_);
@@ -168,8 +181,9 @@ asio::awaitable<Result<smtp::SessionReport>> Handoff::run() {
 
     // Bytes the provider sent with (or right after) the turn are forwarded first.
     if (auto early = provider_.buffered(); !early.empty()) {
-        observer_.from_client(early);
-        if (!co_await mta.write(early, limits_.idle))
+        std::string checked;
+        observer_.from_client(early, checked);
+        if (!checked.empty() && !co_await mta.write(checked, limits_.idle))
             co_return make_error(Errc::temporary, "handoff: local write failed");
         provider_.consume(early.size());
     }
@@ -179,8 +193,11 @@ asio::awaitable<Result<smtp::SessionReport>> Handoff::run() {
             co_await bridge_program(provider_.stream(), mta, local, limits_, observer_, log_);
     else
         timed_out = co_await bridge(provider_.stream(), mta, limits_, observer_);
+    refusals_.summarise();
     if (!followed())
-        log_.notice("handoff: could not follow the session to the end; counting is approximate");
+        log_.warning(
+            "handoff: could not follow the session (an over-long line or a body "
+            "before 354): hung up, so that nothing passed unchecked");
     log_.info("handoff finished: the local server accepted " +
               std::to_string(observer_.delivered()) + " message(s)");
     if (timed_out)

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "deliver/handoff_gate.h"
 #include "deliver/local_endpoint.h"
 #include "net/reader.h"
 #include "smtp/server.h"
@@ -34,11 +35,14 @@ struct HandoffLimits {
 
 // The reversed session's second receiver, beside smtp::Server: where the
 // server answers the provider itself, a Handoff lets the local MTA answer
-// and counts, with an smtp::SessionObserver, what that MTA accepted.
+// and counts, with an smtp::SessionObserver, what that MTA accepted. Only
+// recipients `recipients` allows reach the MTA (deliver/handoff_gate).
 class Handoff {
   public:
     Handoff(net::Reader& provider, const HandoffTarget& target, const HandoffLimits& limits,
-            const Log& log);
+            HandoffRecipients recipients, const Log& log);
+    Handoff(const Handoff&) = delete;  // the observer's gate refers to refusals_
+    Handoff& operator=(const Handoff&) = delete;
 
     // Bridges the session until either side closes it. The report counts
     // the messages the local server accepted and refused; every refusal is
@@ -47,9 +51,9 @@ class Handoff {
     // session went idle.
     asio::awaitable<Result<smtp::SessionReport>> run();
 
-    // False when the observer could not follow the session to its end (the
-    // two ends started TLS between them, a line was too long): the counts
-    // are then lower bounds, and any message may have been accepted.
+    // False when the observer could not follow the session to its end (a
+    // line was too long, a body before 354): the bridge then hung up, since
+    // what came next could not be checked; the counts are lower bounds.
     bool followed() const { return !observer_.lost(); }
 
   private:
@@ -57,6 +61,7 @@ class Handoff {
     const HandoffTarget& target_;
     HandoffLimits limits_;  // a copy: callers pass temporaries
     const Log& log_;
+    smtp::RefusalLog refusals_{log_};
     smtp::SessionObserver observer_;
 };
 

@@ -68,6 +68,11 @@ MaildirSink::~MaildirSink() {
     withdraw();
 }
 
+std::size_t MaildirSink::copies(std::size_t recipients) const {
+    // At most one file per Maildir, and a path that names no recipient is one Maildir.
+    return names_recipient(pattern_) ? recipients : 1;
+}
+
 Status MaildirSink::fail(Error error) {
     abort();
     return error;

@@ -52,6 +52,7 @@ class MaildirSink final : public mail::Sink {
     asio::awaitable<Status> write(std::span<const char> bytes) override;
     asio::awaitable<Status> commit() override;
     void abort() override;
+    std::size_t copies(std::size_t recipients) const override;
     bool batches() const override { return true; }
     asio::awaitable<Status> sync() override;
     void withdraw() override;

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -11,6 +12,7 @@
 #include "deliver/maildir.h"
 #include "deliver/placeholders.h"
 #include "deliver/write_size.h"
+#include "mail/address.h"
 #include "util/text.h"
 
 namespace odmr::deliver {
@@ -42,6 +44,14 @@ constexpr ExitMeaning exit_meanings[] = {
     {78, false, "4.3.5", "local configuration error"},
 };
 
+bool any_control(const std::vector<std::string>& strings) {
+    return std::any_of(strings.begin(), strings.end(), [](const std::string& s) {
+        return std::any_of(s.begin(), s.end(), [](char c) {
+            return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+        });
+    });
+}
+
 // The first line of the program's output, fit for a reply.
 std::string first_line(std::string_view output) {
     output = text::trim(output.substr(0, output.find('\n')));
@@ -72,7 +82,21 @@ std::vector<std::string> sendmail_argv(std::string program) {
 }
 
 MdaSink::MdaSink(MdaConfig config, const Log& log) : config_(std::move(config)), log_(log) {
-    for (const auto& arg : config_.argv) per_recipient_ = per_recipient_ || names_recipient(arg);
+    for (const auto& arg : config_.argv) {
+        per_recipient_ = per_recipient_ || names_recipient(arg);
+        names_sender_ = names_sender_ || names_sender(arg);
+    }
+}
+
+std::optional<mail::Reply> MdaSink::check_sender(std::string_view sender) const {
+    if (!names_sender_ || !mail::local_part_is_option_like(sender)) return std::nullopt;
+    return mail::Reply{553, "5.1.7", "Sender address starting with '-' refused"};
+}
+
+asio::awaitable<std::optional<mail::Reply>> MdaSink::check_recipient(std::string_view recipient,
+                                                                     std::uint64_t) {
+    if (!per_recipient_ || !mail::local_part_is_option_like(recipient)) co_return std::nullopt;
+    co_return mail::Reply{553, "5.1.3", "Recipient address starting with '-' refused"};
 }
 
 asio::awaitable<Status> MdaSink::begin(const mail::Envelope& envelope) {
@@ -143,12 +167,18 @@ asio::awaitable<Result<MdaOutcome>> MdaSink::run(const std::string& recipient) {
     auto fields = address_fields(envelope_.sender, recipient);
     std::vector<std::string> argv;
     for (const auto& arg : config_.argv) argv.push_back(expand_raw(arg, fields));
+    auto env = environment(recipient);
+    // Never reached through the server (smtp/command refuses control
+    // characters in addresses), but an argument or variable cut at a NUL
+    // or split by a line end must never happen, whoever calls.
+    if (any_control(argv) || any_control(env))
+        co_return make_error(Errc::permanent, "control character in a delivery argument");
     if (::lseek(spool_read_.get(), 0, SEEK_SET) != 0)
         co_return storage_error(errno, "cannot rewind the spool file");
     auto pipe = make_pipe();
     if (!pipe) co_return pipe.error();
-    auto child = ChildProcess::spawn(
-        argv, {spool_read_.get(), pipe->second.get(), pipe->second.get()}, environment(recipient));
+    auto child =
+        ChildProcess::spawn(argv, {spool_read_.get(), pipe->second.get(), pipe->second.get()}, env);
     if (!child) co_return child.error();
     pipe->second.reset();
     auto result = co_await wait_collecting(*child, std::move(pipe->first), config_.timeout);

@@ -49,6 +49,13 @@ class MdaSink final : public mail::Sink {
   public:
     MdaSink(MdaConfig config, const Log& log);
 
+    // Postfix's allow_min_user = no: an address that reaches an argument
+    // ({sender}; {recipient}, {local}) must not start with '-', or the
+    // program would read it as an option (553 5.1.7 at MAIL, 553 5.1.3 at
+    // RCPT). Addresses hold no control character (smtp/command).
+    std::optional<mail::Reply> check_sender(std::string_view sender) const override;
+    asio::awaitable<std::optional<mail::Reply>> check_recipient(std::string_view recipient,
+                                                                std::uint64_t) override;
     asio::awaitable<Status> begin(const mail::Envelope& envelope) override;
     asio::awaitable<Status> write(std::span<const char> bytes) override;
     asio::awaitable<Status> commit() override;
@@ -66,6 +73,7 @@ class MdaSink final : public mail::Sink {
     MdaConfig config_;
     const Log& log_;
     bool per_recipient_ = false;
+    bool names_sender_ = false;
 
     mail::Envelope envelope_;
     UniqueFd spool_;       // written while the message arrives

@@ -89,6 +89,14 @@ bool names_recipient(std::string_view pattern) {
     return found;
 }
 
+bool names_sender(std::string_view pattern) {
+    bool found = false;
+    scan(
+        pattern, [](std::string_view) {},
+        [&](std::string_view name) { found |= name == "sender"; });
+    return found;
+}
+
 std::string expand_raw(std::string_view pattern, const AddressFields& fields) {
     std::string out;
     scan(

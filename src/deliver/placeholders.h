@@ -28,6 +28,9 @@ Status check_placeholders(std::string_view pattern, const std::vector<std::strin
 // True when `pattern` names a recipient field ({recipient}, {local}, {domain}).
 bool names_recipient(std::string_view pattern);
 
+// True when `pattern` names {sender}.
+bool names_sender(std::string_view pattern);
+
 // Replaces the placeholders with the values as they are (for MDA arguments,
 // which reach the program without a shell).
 std::string expand_raw(std::string_view pattern, const AddressFields& fields);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <asio/awaitable.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -34,6 +35,17 @@ class Sink {
                                                                   std::uint64_t /*declared_size*/) {
         co_return std::nullopt;
     }
+
+    // Asked at MAIL: a reply that refuses this sender (no transaction
+    // starts), or nothing to accept it. `sender` is empty for <>.
+    virtual std::optional<Reply> check_sender(std::string_view /*sender*/) const {
+        return std::nullopt;
+    }
+
+    // How many separate copies this sink stores of one message to
+    // `recipients` recipients: one, unless they go to different places
+    // (routed Maildirs). The server bounds size x copies (ServerConfig).
+    virtual std::size_t copies(std::size_t /*recipients*/) const { return 1; }
 
     // Body bytes passed to write() are the message as sent (dot-unstuffed),
     // with CRLF line ends, in chunks of any size.

@@ -14,6 +14,8 @@
 #pragma once
 
 #include <asio/awaitable.hpp>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "mail/sink.h"
@@ -81,6 +83,8 @@ class Server {
     asio::awaitable<Status> on_vrfy(std::string_view argument);
     asio::awaitable<Status> on_help(std::string_view argument);
     asio::awaitable<Status> on_not_offered(std::string_view argument);
+    // Recipients: a reply that refuses the next one, or nothing.
+    asio::awaitable<std::optional<mail::Reply>> admit_recipient(std::string_view address);
 
     // A message: begun at its data, finished (committed or refused) after it.
     asio::awaitable<Status> start_message();
@@ -113,6 +117,7 @@ class Server {
     bool esmtp_ = false;
     std::size_t errors_ = 0;
     bool discarding_chunks_ = false;  // a BDAT failed: pipelined chunks after it are not errors
+    std::uint64_t stored_ = 0;        // octets committed this session, copies counted
     Transaction transaction_;
     SessionReport report_;
     RefusalLog refusals_{log_};  // refused recipients, summarised

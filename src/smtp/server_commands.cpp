@@ -6,11 +6,10 @@
 #include <array>
 #include <optional>
 
-#include "mail/address.h"
 #include "smtp/params.h"
+#include "smtp/recipient_policy.h"
 #include "smtp/server.h"
 #include "smtp/trace_header.h"
-#include "util/idn.h"
 #include "util/text.h"
 
 namespace odmr::smtp {
@@ -31,14 +30,6 @@ std::optional<mail::Reply> check_charset(std::string_view address, bool smtputf8
     return mail::Reply{
         553, "5.6.7",
         smtputf8 ? "Malformed UTF-8 in address" : "Non-ASCII address requires SMTPUTF8"};
-}
-
-// The configured domains are A-labels (app/account): compare A-labels.
-bool in_domains(std::string_view address, const std::vector<std::string>& domains) {
-    auto domain = idn::to_ascii(mail::domain_of(address));
-    return domain && std::any_of(domains.begin(), domains.end(), [&](const std::string& d) {
-               return text::iequals(d, *domain);
-           });
 }
 
 }  // namespace
@@ -90,6 +81,10 @@ asio::awaitable<Status> Server::on_mail(std::string_view argument) {
         outbox_.reply(*refusal);
         co_return Status{};
     }
+    if (auto refusal = sink_.check_sender(parsed->address)) {
+        outbox_.reply(*refusal);
+        co_return Status{};
+    }
     reset_transaction();
     discarding_chunks_ = false;
     auto& envelope = transaction_.envelope;
@@ -115,25 +110,20 @@ asio::awaitable<Status> Server::on_rcpt(std::string_view argument) {
         outbox_.reply(*refusal);
         co_return Status{};
     }
-    if (!in_domains(parsed->address, config_.domains)) {
+    if (auto refused =
+            recipient_refusal(parsed->address, config_.domains, config_.refuse_routing_addresses)) {
         // Summarised in the log, and counted toward --max-errors.
-        refusals_.refused(header_safe(parsed->address, true), "not in the requested domains");
-        co_return co_await error_reply(550, "5.7.1",
-                                       "Relaying denied: not a domain of this customer");
+        refusals_.refused(header_safe(parsed->address, true), refused->why);
+        const auto& reply = refused->reply;
+        co_return co_await error_reply(reply.code, reply.enhanced, reply.text);
     }
     auto& recipients = transaction_.envelope.recipients;
     bool duplicate = std::any_of(recipients.begin(), recipients.end(), [&](const std::string& r) {
         return text::iequals(r, parsed->address);
     });
     if (!duplicate) {
-        if (recipients.size() >= config_.max_recipients ||
-            (sink_.per_recipient_outcomes() && !recipients.empty())) {
-            outbox_.reply(452, "4.5.3", "Too many recipients");
-            co_return Status{};
-        }
-        if (auto refused = co_await sink_.check_recipient(parsed->address,
-                                                          transaction_.mail.size.value_or(0))) {
-            outbox_.reply(refused->code, refused->enhanced, refused->text);
+        if (auto refused = co_await admit_recipient(parsed->address)) {
+            outbox_.reply(*refused);
             co_return Status{};
         }
         recipients.push_back(std::move(parsed->address));
@@ -141,6 +131,19 @@ asio::awaitable<Status> Server::on_rcpt(std::string_view argument) {
     enter(State::rcpt);
     outbox_.reply(250, "2.1.5", "Recipient OK");
     co_return Status{};
+}
+
+asio::awaitable<std::optional<mail::Reply>> Server::admit_recipient(std::string_view address) {
+    const auto& recipients = transaction_.envelope.recipients;
+    if (recipients.size() >= config_.max_recipients ||
+        (sink_.per_recipient_outcomes() && !recipients.empty()))
+        co_return mail::Reply{452, "4.5.3", "Too many recipients"};
+    // Without SIZE=, the largest size we accept (smtp/stored_bounds).
+    std::uint64_t size = transaction_.mail.size.value_or(config_.max_message_size);
+    if (auto over = recipient_over_bounds(config_.stored, size, sink_.copies(recipients.size() + 1),
+                                          stored_))
+        co_return over;
+    co_return co_await sink_.check_recipient(address, transaction_.mail.size.value_or(0));
 }
 
 asio::awaitable<Status> Server::on_rset(std::string_view) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "smtp/stored_bounds.h"
 #include "util/time.h"
 
 namespace odmr::smtp {
@@ -13,8 +14,12 @@ namespace odmr::smtp {
 struct ServerConfig {
     std::string hostname;              // our name in the greeting and trace headers
     std::vector<std::string> domains;  // recipients must be in one of these (A-labels)
+    // Refuse "v%victim.test@" and the like (smtp/recipient_policy): set by
+    // the app for the sinks that relay, unless --allow-routing-addresses.
+    bool refuse_routing_addresses = false;
     std::size_t max_message_size = 200 * 1024 * 1024;
     std::size_t max_recipients = 1000;    // per transaction
+    StoredLimits stored;                  // size x copies, per message and per session
     std::size_t max_errors = 20;          // erroneous commands before we hang up
     std::size_t max_commands = 1000000;   // per session
     std::size_t max_line = 1000;          // command line octets, CRLF excluded

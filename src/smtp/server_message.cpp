@@ -130,6 +130,9 @@ asio::awaitable<Status> Server::start_message() {
 
 asio::awaitable<void> Server::finish_message() {
     const auto& envelope = transaction_.envelope;
+    std::size_t copies = sink_.copies(envelope.recipients.size());
+    if (auto over = message_over_bound(config_.stored, transaction_.size, copies))
+        transaction_.refuse(*over);
     if (transaction_.refusal) {
         const mail::Reply& refusal = *transaction_.refusal;
         log_.error("message " + envelope.id + " refused: " + refusal.text);
@@ -145,6 +148,7 @@ asio::awaitable<void> Server::finish_message() {
         co_return;
     }
     Committed message{envelope.id, envelope.sender, envelope.recipients.size(), transaction_.size};
+    stored_ += stored_octets(transaction_.size, copies);
     reset_transaction();
     if (!sink_.batches()) {
         acknowledge(message);

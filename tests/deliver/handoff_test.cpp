@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/use_awaitable.hpp>
@@ -78,6 +79,8 @@ struct Session {
     bool followed = true;
 };
 
+const HandoffRecipients example_org{{"example.org"}, true};
+
 Session bridge(Mta& mta, std::vector<std::string> steps, HandoffLimits limits = {}) {
     asio::io_context io;
     asio::ssl::context tls(asio::ssl::context::tls_client);
@@ -87,7 +90,7 @@ Session bridge(Mta& mta, std::vector<std::string> steps, HandoffLimits limits = 
     auto pair = test::loopback_pair(io);
     net::Stream stream(std::move(pair.server), tls);
     net::Reader reader(stream);
-    Handoff handoff(reader, target, limits, quiet);
+    Handoff handoff(reader, target, limits, example_org, quiet);
     Session out;
     std::optional<std::vector<std::string>> replies;
     test::spawn(io, mta.serve(acceptor));
@@ -126,13 +129,50 @@ TEST_CASE("a message the MTA refuses after the data is counted as refused by the
     CHECK((*session.report)->failed == 1);
 }
 
-TEST_CASE("TLS between the provider and the MTA cannot be followed: the count is not exact") {
+// TLS between the provider and the MTA could not be followed, and every
+// RCPT inside it would pass unchecked (issue 12, item 3): the bridge
+// answers STARTTLS itself, and the MTA never hears it.
+TEST_CASE("STARTTLS is refused by the bridge, so the session stays followed") {
     Mta mta;
     mta.starttls = "220 2.0.0 ready";
-    auto session = bridge(mta, {"EHLO provider.example\r\n", "STARTTLS\r\n"});
+    auto session = bridge(mta, {"EHLO provider.example\r\n", "STARTTLS\r\n", "QUIT\r\n"});
     REQUIRE(session.report->ok());
+    CHECK(session.replies[2] == "454 4.7.0 TLS not available: the session is bridged\r\n");
+    CHECK(mta.heard[1] == "NOOP\r\n");
     CHECK((*session.report)->delivered == 0);
-    CHECK_FALSE(session.followed);
+    CHECK(session.followed);
+}
+
+TEST_CASE("a recipient outside the domains is refused by the bridge and never reaches the MTA") {
+    Mta mta;
+    auto session = bridge(
+        mta, {"EHLO provider.example\r\n", "MAIL FROM:<a@origin.test>\r\n",
+              "RCPT TO:<victim@victim.test>\r\n", "RCPT TO:<b@example.org>\r\n",
+              "RCPT TO:<v%victim.test@example.org>\r\n", "RCPT TO:<@relay.test:c@example.org>\r\n",
+              "DATA\r\n", "Subject: hi\r\n\r\nRCPT TO:<x@victim.test>\r\n.\r\n", "QUIT\r\n"});
+    REQUIRE(session.report->ok());
+    REQUIRE(session.replies.size() == 10);
+    CHECK(session.replies[3] == "550 5.7.1 Relaying denied: not a domain of this customer\r\n");
+    CHECK(session.replies[4] == "250 ok\r\n");
+    CHECK(session.replies[5].starts_with("550 5.7.1 Relaying denied: routing address"));
+    CHECK(session.replies[6] == "550 5.7.1 Relaying denied: source route\r\n");
+    CHECK(session.replies[7] == "354 go ahead\r\n");
+    CHECK(session.replies[8] == "250 2.0.0 queued\r\n");
+    // The body's line that looks like an RCPT is data: not refused, not counted.
+    CHECK((*session.report)->commands == 8);  // EHLO, MAIL, 4 RCPT, DATA, QUIT
+    CHECK(std::count(mta.heard.begin(), mta.heard.end(), "NOOP\r\n") == 3);
+    CHECK(std::count(mta.heard.begin(), mta.heard.end(), "RCPT TO:<victim@victim.test>\r\n") == 0);
+    CHECK((*session.report)->delivered == 1);
+    CHECK(session.followed);
+}
+
+TEST_CASE("an RCPT the bridge cannot parse is refused, not passed on") {
+    Mta mta;
+    auto session = bridge(mta, {"EHLO provider.example\r\n", "MAIL FROM:<a@origin.test>\r\n",
+                                "RCPT TO: victim@victim.test\r\n", "QUIT\r\n"});
+    REQUIRE(session.report->ok());
+    CHECK(session.replies[3] == "501 5.5.4 Syntax: RCPT TO:<address>\r\n");
+    for (const auto& line : mta.heard) CHECK(line.find("victim") == std::string::npos);
 }
 
 TEST_CASE("a session that goes quiet is hung up after the idle limit, as a timeout") {
@@ -154,7 +194,7 @@ TEST_CASE("with no MTA to hand to, the provider is told 421 and the error is tem
     auto pair = test::loopback_pair(io);
     net::Stream stream(std::move(pair.server), tls);
     net::Reader reader(stream);
-    Handoff handoff(reader, target, {}, quiet);
+    Handoff handoff(reader, target, {}, example_org, quiet);
     std::optional<Result<smtp::SessionReport>> report;
     std::optional<std::vector<std::string>> heard;
     test::spawn(io, hand_off(handoff, stream), report);

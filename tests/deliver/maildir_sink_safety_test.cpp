@@ -165,3 +165,10 @@ TEST_CASE("as root, a user's link in place of their Maildir is refused at RCPT a
     CHECK_FALSE(deliver_one(sink, to("alice@example.org")).ok());
     CHECK(count(dir.path / "victim" / "new") == 0);
 }
+
+TEST_CASE("routed Maildirs store one copy per recipient, a single Maildir one per message") {
+    MaildirSink one("/nonexistent/Maildir", "customer.test", quiet);
+    CHECK(one.copies(100) == 1);
+    MaildirSink routed("/nonexistent/{domain}/{local}", "customer.test", quiet);
+    CHECK(routed.copies(100) == 100);
+}

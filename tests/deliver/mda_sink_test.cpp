@@ -160,3 +160,32 @@ TEST_CASE("an aborted message never reaches the MDA, and leaves no spool file") 
     CHECK_FALSE(fs::exists(marker));
     CHECK(fs::directory_iterator(dir.path) == fs::directory_iterator());
 }
+
+TEST_CASE("an address that would read as an option is refused where it reaches an argument") {
+    MdaSink sink({{"/bin/true", "-f", "{sender}", "--", "{local}"}, 5s}, quiet);
+    auto sender = sink.check_sender("-oQ/tmp/x@evil.test");
+    REQUIRE(sender);
+    CHECK(sender->code == 553);
+    CHECK(sender->enhanced == "5.1.7");
+    CHECK_FALSE(sink.check_sender("a-b@origin.test"));
+    CHECK_FALSE(sink.check_sender(""));
+    auto recipient = test::run(sink.check_recipient("--help@example.org", 0));
+    REQUIRE(recipient);
+    CHECK(recipient->code == 553);
+    CHECK(recipient->enhanced == "5.1.3");
+    CHECK_FALSE(test::run(sink.check_recipient("help@example.org", 0)));
+}
+
+TEST_CASE("without a placeholder in its arguments, no address is refused for its dash") {
+    MdaSink sink({{"/bin/true"}, 5s}, quiet);
+    CHECK_FALSE(sink.check_sender("-oQ/tmp/x@evil.test"));
+    CHECK_FALSE(test::run(sink.check_recipient("--help@example.org", 0)));
+}
+
+TEST_CASE("a control character never reaches a delivery argument") {
+    TempDir dir;
+    MdaSink sink({{"/bin/true", "{recipient}"}, 5s, dir.path.string()}, quiet);
+    auto sent = send_message(sink, envelope({std::string("a\nb@example.org")}), "x\r\n");
+    REQUIRE_FALSE(sent);
+    CHECK(sent.error().is(Errc::permanent));
+}

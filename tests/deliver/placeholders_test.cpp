@@ -73,3 +73,9 @@ TEST_CASE("check_placeholders refuses unknown names; names_recipient spots recip
     CHECK_FALSE(names_recipient("-f {sender}"));
     CHECK_FALSE(names_recipient("plain"));
 }
+
+TEST_CASE("names_sender spots {sender}") {
+    CHECK(names_sender("-f{sender}"));
+    CHECK_FALSE(names_sender("{recipient}"));
+    CHECK_FALSE(names_sender("sender"));
+}

@@ -12,6 +12,7 @@ EXPECTED = [
     "usr/bin/odmr-fetch",
     "usr/share/man/man1/odmr-fetch.1",
     "usr/share/man/man5/odmr-fetch.conf.5",
+    "usr/share/man/man7/odmr-fetch-security.7",
     "usr/share/bash-completion/completions/odmr-fetch",
     "usr/share/zsh/vendor-completions/_odmr-fetch",
     "usr/share/fish/vendor_completions.d/odmr-fetch.fish",

@@ -88,7 +88,7 @@ class Install(unittest.TestCase):
         self.assertLessEqual(float(found[1]), 2.9)
 
     def test_man_pages_lint_clean(self):
-        for page in ("man/odmr-fetch.1", "man/odmr-fetch.conf.5"):
+        for page in ("man/odmr-fetch.1", "man/odmr-fetch.conf.5", "man/odmr-fetch-security.7"):
             out = run("mandoc", "-Tlint", str(ROOT / page))
             self.assertEqual(out.stdout + out.stderr, "", f"mandoc -Tlint {page}")
             env = dict(os.environ, LC_ALL="C.UTF-8", MANWIDTH="80")

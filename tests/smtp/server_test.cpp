@@ -302,3 +302,76 @@ TEST_CASE("the sink can refuse one recipient at RCPT; the others are delivered")
     REQUIRE(sink.begun.size() == 1);
     CHECK(sink.begun[0].recipients == std::vector<std::string>{"alice@example.org"});
 }
+
+TEST_CASE("toward a relaying sink a routing address is refused with 550 5.7.1") {
+    auto relaying = config();
+    relaying.refuse_routing_addresses = true;
+    const std::string routed = "RCPT TO:<v%victim.test@example.org>\r\n";
+    auto session = converse(ehlo + mail + routed + rcpt + quit, relaying);
+    CHECK(session.codes() == Codes{220, 250, 250, 550, 250, 221});
+    CHECK(session.has_line_starting("550 5.7.1 Relaying denied: routing address"));
+    // Toward Maildir (the option off) the same address is a recipient like any other.
+    CHECK(converse(ehlo + mail + routed + quit).codes() == Codes{220, 250, 250, 250, 221});
+}
+
+TEST_CASE("a sender the sink refuses at MAIL gets the sink's reply, and no transaction starts") {
+    RecordingSink sink;
+    sink.refused_sender = "-oQ/tmp/x@evil.test";
+    auto session =
+        converse(ehlo + "MAIL FROM:<-oQ/tmp/x@evil.test>\r\n" + rcpt + quit, sink, config());
+    CHECK(session.codes() == Codes{220, 250, 553, 503, 221});
+    CHECK(session.has_line_starting("553 5.1.7"));
+}
+
+TEST_CASE("recipients whose copies would pass the per-message bound get 452 4.5.3") {
+    RecordingSink sink;
+    sink.copy_per_recipient = true;
+    auto bounded = config();
+    bounded.stored.per_message = 250;
+    auto session = converse(ehlo + "MAIL FROM:<a@origin.test> SIZE=100\r\n" +
+                                "RCPT TO:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n" +
+                                "RCPT TO:<c@example.org>\r\n" + quit,
+                            sink, bounded);
+    CHECK(session.codes() == Codes{220, 250, 250, 250, 250, 452, 221});
+    CHECK(session.has_line_starting("452 4.5.3"));
+}
+
+TEST_CASE("without SIZE= the largest message size is assumed, and one copy always goes") {
+    RecordingSink sink;
+    sink.copy_per_recipient = true;
+    auto bounded = config();
+    bounded.stored.per_message = 1500;  // one copy of max_message_size (1000), not two
+    auto session =
+        converse(ehlo + mail + "RCPT TO:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n" + quit,
+                 sink, bounded);
+    CHECK(session.codes() == Codes{220, 250, 250, 250, 452, 221});
+}
+
+TEST_CASE("a message larger than its SIZE= for its copies is refused with 552 after the data") {
+    RecordingSink sink;
+    sink.copy_per_recipient = true;
+    auto bounded = config();
+    bounded.stored.per_message = 250;
+    std::string body(200, 'x');
+    auto session = converse(ehlo + "MAIL FROM:<a@origin.test> SIZE=10\r\n" +
+                                "RCPT TO:<a@example.org>\r\nRCPT TO:<b@example.org>\r\n" +
+                                "DATA\r\n" + body + "\r\n.\r\n" + quit,
+                            sink, bounded);
+    CHECK(session.codes() == Codes{220, 250, 250, 250, 250, 354, 552, 221});
+    CHECK(session.has_line_starting("552 5.3.4"));
+    CHECK(sink.delivered.empty());
+}
+
+TEST_CASE("past the per-session bound a later message's recipients get 452 4.3.1") {
+    RecordingSink sink;
+    auto bounded = config();
+    bounded.stored.per_session = 250;
+    std::string body(200, 'x');
+    auto message =
+        "MAIL FROM:<a@origin.test> SIZE=202\r\n" + rcpt + "DATA\r\n" + body + "\r\n.\r\n";
+    auto session = converse(ehlo + message + "MAIL FROM:<a@origin.test> SIZE=100\r\n" + rcpt + quit,
+                            sink, bounded);
+    CHECK(session.codes() == Codes{220, 250, 250, 250, 354, 250, 250, 452, 221});
+    CHECK(session.has_line_starting("452 4.3.1"));
+    CHECK(sink.delivered.size() == 1);
+}

@@ -29,8 +29,18 @@ class RecordingSink final : public mail::Sink {
     int aborts = 0;
     int syncs = 0;
     int withdrawals = 0;
-    std::string refused_recipient;         // check_recipient() refuses it with 553 5.1.3
-    std::uint64_t declared_size_seen = 0;  // check_recipient()'s last declared size
+    std::string refused_recipient;              // check_recipient() refuses it with 553 5.1.3
+    std::uint64_t declared_size_seen = 0;       // check_recipient()'s last declared size
+    std::optional<std::string> refused_sender;  // check_sender() refuses it with 553 5.1.7
+    bool copy_per_recipient = false;            // copies(): like a routed Maildir
+
+    std::optional<mail::Reply> check_sender(std::string_view sender) const override {
+        if (!refused_sender || sender != *refused_sender) return std::nullopt;
+        return mail::Reply{553, "5.1.7", "Refused by the test sink"};
+    }
+    std::size_t copies(std::size_t recipients) const override {
+        return copy_per_recipient ? recipients : 1;
+    }
 
     asio::awaitable<std::optional<mail::Reply>> check_recipient(
         std::string_view recipient, std::uint64_t declared_size) override {
