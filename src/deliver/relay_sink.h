@@ -18,6 +18,7 @@
 #include <string>
 
 #include "deliver/local_endpoint.h"
+#include "deliver/relay_reply.h"
 #include "mail/sink.h"
 #include "net/reader.h"
 #include "smtp/client.h"
@@ -35,10 +36,6 @@ struct RelayConfig {
     std::string helo_name;  // our name for LHLO/EHLO
     Duration timeout = std::chrono::minutes(5);
 };
-
-// A reply as the provider should get it; `permanent_allowed` says whether a
-// 5xx at this step is certain to be permanent (RCPT, end of data).
-mail::Reply relay_reply(const smtp::Reply& reply, bool permanent_allowed);
 
 class RelaySink final : public mail::Sink {
   public:

@@ -11,7 +11,8 @@ namespace {
 constexpr char version = 5;
 constexpr char no_authentication = 0;
 constexpr char user_password = 2;
-constexpr unsigned char no_acceptable_method = 0xff;
+
+using socks5::proxy_error;
 
 Result<std::string> percent_decode(std::string_view text, std::string_view what) {
     std::string out;
@@ -27,10 +28,6 @@ Result<std::string> percent_decode(std::string_view text, std::string_view what)
         i += 2;
     }
     return out;
-}
-
-Error proxy_error(Errc code, const std::string& what) {
-    return make_error(code, "SOCKS5 proxy: " + what);
 }
 
 // Reads exactly `n` octets (no more: what follows belongs to the provider).
@@ -124,51 +121,6 @@ Result<std::string> connect_request(const HostPort& target) {
     return out;
 }
 
-Result<std::size_t> reply_remainder(std::string_view first_five) {
-    if (first_five.size() != 5 || first_five[0] != version)
-        return proxy_error(Errc::protocol, "the proxy does not speak SOCKS5 (bad reply)");
-    switch (first_five[3]) {
-        case 1:
-            return std::size_t{4 - 1 + 2};
-        case 4:
-            return std::size_t{16 - 1 + 2};
-        case 3:
-            return static_cast<std::size_t>(static_cast<unsigned char>(first_five[4])) + 2;
-        default:
-            return proxy_error(Errc::protocol, "the proxy's reply has an unknown address type");
-    }
-}
-
-Error reply_error(unsigned char code, const std::string& target) {
-    std::string to = " (connecting to " + target + ")";
-    switch (code) {
-        case 1:
-            return proxy_error(Errc::unavailable, "general SOCKS server failure" + to);
-        case 2:
-            return proxy_error(Errc::unavailable, "connection not allowed by its rules" + to);
-        case 3:
-            return proxy_error(Errc::unavailable, "network unreachable" + to);
-        case 4:
-            return proxy_error(Errc::unavailable,
-                               "host unreachable (or its name does not resolve at the proxy)" + to);
-        case 5:
-            return proxy_error(Errc::unavailable, "connection refused by the provider" + to);
-        case 6:
-            return proxy_error(Errc::timeout,
-                               "TTL expired (the provider did not answer in time)" + to);
-        case 7:
-            return proxy_error(Errc::unavailable, "CONNECT is not supported by the proxy" + to);
-        case 8:
-            return proxy_error(Errc::unavailable,
-                               "address type not supported (the proxy may be unable to resolve "
-                               "host names for us)" +
-                                   to);
-        default:
-            return proxy_error(Errc::unavailable,
-                               "failed with reply code " + std::to_string(code) + to);
-    }
-}
-
 }  // namespace socks5
 
 asio::awaitable<Status> socks5_connect(Stream& stream, const Socks5Proxy& proxy,
@@ -179,18 +131,9 @@ asio::awaitable<Status> socks5_connect(Stream& stream, const Socks5Proxy& proxy,
     if (auto sent = co_await stream.write(hello, deadline.left()); !sent) co_return sent.error();
     auto method = co_await read_exact(stream, 2, deadline);
     if (!method) co_return method.error();
-    if ((*method)[0] != version)
-        co_return proxy_error(Errc::protocol,
-                              "the proxy does not speak SOCKS5 (bad greeting reply)");
-    auto chosen = static_cast<unsigned char>((*method)[1]);
-    if (chosen == no_acceptable_method || (chosen == user_password && !with_password) ||
-        (chosen != no_authentication && chosen != user_password))
-        co_return proxy_error(Errc::auth_unavailable,
-                              with_password
-                                  ? "the proxy accepts none of our authentication methods"
-                                  : "the proxy wants authentication; give a user name and "
-                                    "password in --proxy");
-    if (chosen == user_password) {
+    auto password_chosen = socks5::method_reply(*method, with_password);
+    if (!password_chosen) co_return password_chosen.error();
+    if (*password_chosen) {
         auto request = socks5::password_request(proxy.user, proxy.password);
         if (!request) co_return request.error();
         auto sent = co_await stream.write(*request, deadline.left());
@@ -198,9 +141,7 @@ asio::awaitable<Status> socks5_connect(Stream& stream, const Socks5Proxy& proxy,
         if (!sent) co_return sent.error();
         auto status = co_await read_exact(stream, 2, deadline);
         if (!status) co_return status.error();
-        if ((*status)[1] != 0)
-            co_return proxy_error(Errc::auth_rejected,
-                                  "the proxy refused the user name and password");
+        if (auto accepted = socks5::password_reply(*status); !accepted) co_return accepted;
     }
     std::string label = target.host + " port " + std::to_string(target.port);
     auto request = socks5::connect_request(target);
@@ -208,9 +149,7 @@ asio::awaitable<Status> socks5_connect(Stream& stream, const Socks5Proxy& proxy,
     if (auto sent = co_await stream.write(*request, deadline.left()); !sent) co_return sent.error();
     auto head = co_await read_exact(stream, 5, deadline);
     if (!head) co_return head.error();
-    if ((*head)[0] == version && (*head)[1] != 0)
-        co_return socks5::reply_error(static_cast<unsigned char>((*head)[1]), label);
-    auto remainder = socks5::reply_remainder(*head);
+    auto remainder = socks5::connect_reply(*head, label);
     if (!remainder) co_return remainder.error();
     auto tail = co_await read_exact(stream, *remainder, deadline);
     if (!tail) co_return tail.error();

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "net/connect.h"
+#include "net/socks5_reply.h"
 #include "net/stream.h"
 #include "util/result.h"
 #include "util/secret.h"
@@ -28,15 +29,12 @@ inline constexpr std::uint16_t socks_port = 1080;
 // USER and PASSWORD may be percent-encoded. The port is 1080 unless given.
 Result<Socks5Proxy> parse_proxy_url(std::string_view url);
 
-// The messages, built and read on their own so that they can be tested.
+// The requests, built on their own so that they can be tested (the replies
+// are read in net/socks5_reply.h).
 namespace socks5 {
 std::string greeting(bool with_password);
 Result<std::string> password_request(const std::string& user, const Secret& password);
 Result<std::string> connect_request(const HostPort& target);
-// Octets of the reply still to read after its first 5 (VER REP RSV ATYP and
-// the first address octet); an error for a reply that is not SOCKS5.
-Result<std::size_t> reply_remainder(std::string_view first_five);
-Error reply_error(unsigned char code, const std::string& target);
 }  // namespace socks5
 
 // Asks the proxy at the other end of `stream` (plain TCP, freshly connected)

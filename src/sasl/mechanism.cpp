@@ -54,6 +54,10 @@ bool is_supported(std::string_view name) {
                        [&](const std::string& known) { return text::iequals(known, name); });
 }
 
+std::string server_said(std::string_view text) {
+    return text::printable(text.substr(0, max_server_said));
+}
+
 std::string plus_variant(std::string_view name) {
     if (!scram_hash(name) || is_plus(name)) return {};
     return text::upper(name) + "-PLUS";

@@ -75,6 +75,13 @@ struct Choice {
 // that the policy allows; a clear error says why none fits.
 Result<std::string> choose_mechanism(const std::vector<std::string>& offered, const Choice& choice);
 
+// What a server said about a failure (an OAuth error JSON), fit to go into
+// our error message: printable ASCII ('?' for anything else, so no terminal
+// escape or line break of a hostile provider gets through), at most
+// max_server_said octets.
+inline constexpr std::size_t max_server_said = 512;
+std::string server_said(std::string_view text);
+
 // The -PLUS variant's name for a SCRAM mechanism ("SCRAM-SHA-256" ->
 // "SCRAM-SHA-256-PLUS"), empty for other mechanisms.
 std::string plus_variant(std::string_view name);

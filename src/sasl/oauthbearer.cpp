@@ -21,7 +21,7 @@ Result<std::string> OAuthBearer::respond(std::string_view challenge) {
     }
     if (step_ == 1) {  // the error report: RFC 7628 §3.2.3 wants a lone %x01 back
         step_ = 2;
-        diagnostic_ = challenge;
+        diagnostic_ = server_said(challenge);
         return std::string("\x01");
     }
     return make_error(Errc::protocol, "unexpected challenge during OAUTHBEARER authentication");

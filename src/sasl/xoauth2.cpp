@@ -20,7 +20,7 @@ Result<std::string> XOAuth2::respond(std::string_view challenge) {
     }
     if (step_ == 1) {  // the error report: acknowledge it, the server then says 535 or 454
         step_ = 2;
-        diagnostic_ = challenge;
+        diagnostic_ = server_said(challenge);
         return std::string();
     }
     return make_error(Errc::protocol, "unexpected challenge during XOAUTH2 authentication");

@@ -209,3 +209,10 @@ TEST_CASE("after a stripped STARTTLS, CRAM-MD5 is used only when --auth names it
 TEST_CASE("--tls none (no STARTTLS wanted) keeps CRAM-MD5 in the default preference") {
     CHECK(must_choose(all_three, without_tls()) == "CRAM-MD5");
 }
+
+TEST_CASE("what a server said is printable ASCII and bounded") {
+    CHECK(server_said(R"({"status":"invalid_token"})") == R"({"status":"invalid_token"})");
+    CHECK(server_said(std::string("a\0b\x1b\x7f\xc3\xa9\n", 8)) == "a?b?????");
+    CHECK(server_said(std::string(1000, 'x')).size() == max_server_said);
+    CHECK(server_said("").empty());
+}

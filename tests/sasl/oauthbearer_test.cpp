@@ -35,3 +35,15 @@ TEST_CASE("OAUTHBEARER escapes the user name and answers an error with ^A") {
     CHECK(*answer == "\x01");
     CHECK(mechanism.diagnostic() == R"({"status":"invalid_token"})");
 }
+
+TEST_CASE("OAUTHBEARER keeps a hostile error report printable and bounded") {
+    // Found by tests/fuzz/sasl_fuzz: the report goes into our error message.
+    Secret token("expired");
+    OAuthBearer mechanism({"u", &token});
+    REQUIRE(mechanism.initial_response().ok());
+    REQUIRE(
+        mechanism.respond("{\"status\":\"invalid_token\"}\r\n\x07" + std::string(600, 'x')).ok());
+    auto said = mechanism.diagnostic();
+    CHECK(said.starts_with("{\"status\":\"invalid_token\"}???xxx"));
+    CHECK(said.size() == max_server_said);
+}

@@ -33,3 +33,14 @@ TEST_CASE("XOAUTH2 answers the server's error report with an empty line and keep
     CHECK(mechanism.diagnostic() == R"({"status":"401","schemes":"bearer"})");
     CHECK_FALSE(mechanism.respond("again").ok());
 }
+
+TEST_CASE("XOAUTH2 keeps a hostile error report printable and bounded") {
+    // Found by tests/fuzz/sasl_fuzz: the report goes into our error message.
+    Secret token("expired");
+    XOAuth2 mechanism({"u", &token});
+    REQUIRE(mechanism.initial_response().ok());
+    REQUIRE(mechanism.respond("{\"status\":\"401\"}\n\x1b[2J\r" + std::string(5000, 'x')).ok());
+    auto said = mechanism.diagnostic();
+    CHECK(said.starts_with("{\"status\":\"401\"}??[2J?xxx"));
+    CHECK(said.size() == max_server_said);
+}
