@@ -19,6 +19,9 @@
 // published. At RCPT, check_recipient() refuses just that recipient when its
 // Maildir name cannot exist (553), its Maildir is unsafe (450), missing
 // with `existing_only` (550) or its file system is short of room (452).
+// A Maildir already opened in this run is vetted through its open
+// descriptors (the safe walk's result) and its room through a RoomCache,
+// so a RCPT costs no path walk and, mostly, no statvfs.
 #pragma once
 
 #include <map>
