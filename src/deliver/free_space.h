@@ -23,6 +23,21 @@ struct Room {
     std::string why;  // when not enough: what is short, for the log
 };
 
+// What statvfs(2) reports as available to us; a count of 0 blocks or files
+// means the file system has no such limit.
+struct Space {
+    std::uint64_t bytes = 0;
+    std::uint64_t files = 0;
+    bool counts_bytes = false;
+    bool counts_files = false;
+};
+
+Result<Space> free_space(int dir);
+// Whether `space`, less `used` octets and `files` files written since it was
+// read, has room for a message of `size` octets (0: not declared).
+Room room_in(const Space& space, std::uint64_t size, std::uint64_t used = 0,
+             std::uint64_t files = 0);
+
 // Whether the file system of `dir` has room for a message of `size` octets
 // (0: not declared) plus the reserves. An error when statvfs fails.
 Result<Room> room_for(int dir, std::uint64_t size);

@@ -2,32 +2,77 @@
 
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace odmr::deliver {
 
-// memchr finds each CR, so the common case (a whole line without CR but its
-// last) costs one bulk append per line, not a branch per byte.
-void LfConverter::convert(std::span<const char> in, std::string& out) {
+// Sixteen octets at a time: each block is stored whole, and the output
+// position then moves past the octets before its first CR only; the next
+// block starts after that CR. Nothing is written beyond most(in.size())
+// octets: a block is stored only where sixteen input octets remain, and the
+// output never runs more than one octet ahead of the input.
+char* LfConverter::convert(std::span<const char> in, char* out) {
     const char* p = in.data();
     const char* end = p + in.size();
     if (pending_cr_ && p < end) {
         pending_cr_ = false;
-        if (*p != '\n') out += '\r';
+        if (*p != '\n') *out++ = '\r';
     }
+#if defined(__SSE2__)
+    const __m128i cr = _mm_set1_epi8('\r');
+    while (end - p >= 16) {
+        __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), block);
+        auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, cr)));
+        if (mask == 0) {
+            p += 16;
+            out += 16;
+            continue;
+        }
+        auto k = static_cast<std::size_t>(__builtin_ctz(mask));
+        out += k;
+        p += k + 1;  // past the CR, which is kept unless an LF follows
+        if (p == end) {
+            pending_cr_ = true;
+            return out;
+        }
+        if (*p != '\n') *out++ = '\r';
+    }
+#endif
+    return convert_portable(p, end, out);
+}
+
+char* LfConverter::convert_portable(const char* p, const char* end, char* out) {
     while (p < end) {
         const auto* cr =
             static_cast<const char*>(std::memchr(p, '\r', static_cast<std::size_t>(end - p)));
-        if (cr == nullptr) {
-            out.append(p, end);
-            return;
-        }
-        out.append(p, cr);
+        if (cr == nullptr) cr = end;
+        std::memcpy(out, p, static_cast<std::size_t>(cr - p));
+        out += cr - p;
+        if (cr == end) break;
         if (cr + 1 == end) {
             pending_cr_ = true;  // decided by the next chunk's first byte
-            return;
+            break;
         }
-        if (cr[1] != '\n') out += '\r';
+        if (cr[1] != '\n') *out++ = '\r';
         p = cr + 1;
     }
+    return out;
+}
+
+void LfConverter::convert(std::span<const char> in, std::string& out) {
+    std::size_t before = out.size();
+    out.resize(before + most(in.size()));
+    char* end = convert(in, out.data() + before);
+    out.resize(static_cast<std::size_t>(end - out.data()));
+}
+
+char* LfConverter::finish(char* out) {
+    if (pending_cr_) *out++ = '\r';
+    pending_cr_ = false;
+    return out;
 }
 
 void LfConverter::finish(std::string& out) {

@@ -4,8 +4,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <cinttypes>
-#include <cstdio>
+#include <algorithm>
+#include <charconv>
+#include <cstring>
 
 namespace odmr::deliver {
 
@@ -24,12 +25,49 @@ std::string maildir_safe_host(std::string_view host) {
     return out.empty() ? "localhost" : out;
 }
 
+namespace {
+
+// `value` in decimal (or hex), left-padded with zeros to `width`; std::to_chars,
+// as snprintf(3) costs thousands of instructions per name.
+char* put(char* at, char* end, std::uint64_t value, int base = 10, std::size_t width = 0) {
+    char digits[24];
+    auto done = std::to_chars(digits, digits + sizeof digits, value, base);
+    auto n = static_cast<std::size_t>(done.ptr - digits);
+    for (; n < width && at < end; --width) *at++ = '0';
+    n = std::min(n, static_cast<std::size_t>(end - at));
+    std::memcpy(at, digits, n);
+    return at + n;
+}
+
+char* put_signed(char* at, char* end, std::int64_t value, std::size_t width = 0) {
+    if (value < 0 && at < end) {
+        *at++ = '-';
+        return put(at, end, 0 - static_cast<std::uint64_t>(value), 10, width > 0 ? width - 1 : 0);
+    }
+    return put(at, end, static_cast<std::uint64_t>(value), 10, width);
+}
+
+}  // namespace
+
 std::string maildir_unique_name(const NameParts& parts) {
     char buffer[128];
-    int n = std::snprintf(buffer, sizeof buffer,
-                          "%" PRId64 ".M%06" PRId64 "P%" PRId64 "Q%" PRIu64 "R%016" PRIx64 ".",
-                          parts.seconds, parts.microseconds, parts.pid, parts.count, parts.random);
-    return std::string(buffer, static_cast<std::size_t>(n)) + std::string(parts.host);
+    char* end = buffer + sizeof buffer;
+    char* at = put_signed(buffer, end, parts.seconds);
+    *at++ = '.';
+    *at++ = 'M';
+    at = put_signed(at, end, parts.microseconds, 6);
+    *at++ = 'P';
+    at = put_signed(at, end, parts.pid);
+    *at++ = 'Q';
+    at = put(at, end, parts.count);
+    *at++ = 'R';
+    at = put(at, end, parts.random, 16, 16);
+    *at++ = '.';
+    std::string name;
+    name.reserve(static_cast<std::size_t>(at - buffer) + parts.host.size());
+    name.append(buffer, at);
+    name.append(parts.host);
+    return name;
 }
 
 namespace {

@@ -59,7 +59,11 @@ bool name_fits(const TrustedPath& where, std::size_t file_name) {
 
 MaildirSink::MaildirSink(std::string pattern, std::string hostname, const Log& log,
                          MaildirOptions options)
-    : pattern_(std::move(pattern)), namer_(std::move(hostname)), log_(log), options_(options) {
+    : pattern_(std::move(pattern)),
+      namer_(std::move(hostname)),
+      log_(log),
+      options_(options),
+      buffer_(2 * write_size + 1) {
     raise_file_limit();
 }
 
@@ -86,6 +90,10 @@ asio::awaitable<std::optional<mail::Reply>> MaildirSink::check_recipient(
 // The recipient's Maildir as RCPT sees it; the log names the Maildir (built
 // from escaped components), never the raw address.
 std::optional<mail::Reply> MaildirSink::vet(const std::string& path, std::uint64_t size) {
+    // A Maildir opened in this run was walked safely then, and its
+    // descriptors are that walk's result: only its room is looked at again.
+    if (auto known = open_.find(path); known != open_.end())
+        return vet_room(path, known->second->tmp.get(), size);
     TrustedPath where = split_trusted(pattern_, path);
     if (!name_fits(where, namer_.next().size())) {
         log_.warning("recipient refused: the Maildir name " + path + " is too long");
@@ -107,7 +115,12 @@ std::optional<mail::Reply> MaildirSink::vet(const std::string& path, std::uint64
         log_.warning("recipient refused: no Maildir " + path + " (--maildir-existing-only)");
         return mail::Reply{550, "5.1.1", "No such mailbox"};
     }
-    auto room = room_for(walked->dir.get(), size);
+    return vet_room(path, walked->dir.get(), size);
+}
+
+std::optional<mail::Reply> MaildirSink::vet_room(const std::string& path, int dir,
+                                                 std::uint64_t size) {
+    auto room = rooms_.check(path, dir, size);
     if (!room || !room->enough) {
         log_.warning("recipient refused for now: no room in the file system of " + path + ": " +
                      (room ? room->why : room.error().message()));
@@ -151,6 +164,7 @@ Result<UniqueFd> MaildirSink::create_file(Copy& copy) {
         return storage_error(e, "cannot create " + shown);
     }
     copy.name = name;
+    rooms_.wrote(0, 1);
     if (auto owned = copy.maildir->adopt(file.get(), shown); !owned) return owned.error();
     return file;
 }
@@ -181,25 +195,36 @@ asio::awaitable<Status> MaildirSink::begin(const mail::Envelope& envelope) {
     auto file = create_file(copies_.front());
     if (!file) co_return fail(file.error());
     first_ = std::move(*file);
-    buffer_ = head(copies_.front());
+    buffer_.clear();
+    buffer_.append(head(copies_.front()));
     body_offset_ = buffer_.size();
     body_size_ = 0;
+    behind_.reset();
     lf_.reset();
     co_return Status{};
 }
 
 asio::awaitable<Status> MaildirSink::write(std::span<const char> bytes) {
     if (!first_.valid()) co_return make_error(Errc::software, "Maildir write without begin");
-    std::size_t before = buffer_.size();
-    lf_.convert(bytes, buffer_);
-    body_size_ += buffer_.size() - before;
-    if (buffer_.size() >= write_size) co_return flush_buffer();
+    while (!bytes.empty()) {
+        auto piece = bytes.first(std::min(bytes.size(), write_size));
+        buffer_.reserve_room(LfConverter::most(piece.size()));
+        char* end = lf_.convert(piece, buffer_.tail());
+        auto converted = static_cast<std::size_t>(end - buffer_.tail());
+        buffer_.grow(converted);
+        body_size_ += converted;
+        bytes = bytes.subspan(piece.size());
+        if (buffer_.size() >= write_size)
+            if (auto flushed = flush_buffer(); !flushed) co_return flushed;
+    }
     co_return Status{};
 }
 
 Status MaildirSink::flush_buffer() {
     const Copy& first = copies_.front();
-    auto written = write_all(first_.get(), buffer_, first.path + "/tmp/" + first.name);
+    auto written = write_all(first_.get(), buffer_.view(), first.path + "/tmp/" + first.name);
+    rooms_.wrote(buffer_.size());
+    if (written) behind_.wrote(first_.get(), buffer_.size());
     buffer_.clear();
     if (!written) return fail(written.error());
     return {};
@@ -210,7 +235,9 @@ Status MaildirSink::write_copy(Copy& copy) {
     auto file = create_file(copy);
     if (!file) return file.error();
     std::string shown = copy.path + "/tmp/" + copy.name;
-    if (auto w = write_all(file->get(), head(copy), shown); !w) return w;
+    std::string header = head(copy);
+    if (auto w = write_all(file->get(), header, shown); !w) return w;
+    rooms_.wrote(header.size() + body_size_);
     if (auto c = copy_range(first_.get(), static_cast<off_t>(body_offset_), body_size_, file->get(),
                             shown);
         !c)
@@ -223,9 +250,11 @@ Status MaildirSink::write_copy(Copy& copy) {
 // publishes them, together with the other messages committed before it.
 asio::awaitable<Status> MaildirSink::commit() {
     if (!first_.valid()) co_return make_error(Errc::software, "Maildir commit without begin");
-    std::size_t before = buffer_.size();
-    lf_.finish(buffer_);
-    body_size_ += buffer_.size() - before;
+    buffer_.reserve_room(1);
+    char* end = lf_.finish(buffer_.tail());
+    auto held = static_cast<std::size_t>(end - buffer_.tail());
+    buffer_.grow(held);
+    body_size_ += held;
     if (auto flushed = flush_buffer(); !flushed) co_return flushed;
     for (std::size_t i = 1; i < copies_.size(); ++i) {
         if (auto copied = write_copy(copies_[i]); !copied) co_return fail(copied.error());

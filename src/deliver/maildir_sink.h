@@ -19,6 +19,9 @@
 // published. At RCPT, check_recipient() refuses just that recipient when its
 // Maildir name cannot exist (553), its Maildir is unsafe (450), missing
 // with `existing_only` (550) or its file system is short of room (452).
+// A Maildir already opened in this run is vetted through its open
+// descriptors (the safe walk's result) and its room through a RoomCache,
+// so a RCPT costs no path walk and, mostly, no statvfs.
 #pragma once
 
 #include <map>
@@ -29,6 +32,9 @@
 #include "deliver/line_ends.h"
 #include "deliver/maildir.h"
 #include "deliver/maildir_name.h"
+#include "deliver/room_cache.h"
+#include "deliver/write_behind.h"
+#include "deliver/write_buffer.h"
 #include "mail/sink.h"
 #include "util/log.h"
 #include "util/unique_fd.h"
@@ -67,6 +73,7 @@ class MaildirSink final : public mail::Sink {
     };
 
     std::optional<mail::Reply> vet(const std::string& path, std::uint64_t size);
+    std::optional<mail::Reply> vet_room(const std::string& path, int dir, std::uint64_t size);
     Result<std::shared_ptr<const OpenMaildir>> prepare(const std::string& path);
     Result<UniqueFd> create_file(Copy& copy);
     void forget_unused();
@@ -85,6 +92,7 @@ class MaildirSink final : public mail::Sink {
     // Maildirs opened (and tmp/ cleaned) in this run, by path; those not in
     // use are closed again when there are many.
     std::map<std::string, std::shared_ptr<const OpenMaildir>> open_;
+    RoomCache rooms_;  // the free space of each Maildir's file system
 
     std::string sender_;
     std::string received_;      // our Received: field with LF line ends
@@ -93,8 +101,9 @@ class MaildirSink final : public mail::Sink {
     UniqueFd first_;            // the first copy, written while the message arrives
     std::size_t body_offset_ = 0;
     std::size_t body_size_ = 0;
-    std::string buffer_;
+    WriteBuffer buffer_;  // room for a whole piece beyond write_size
     LfConverter lf_;
+    WriteBehind behind_;  // of the first copy, while the message arrives
 };
 
 }  // namespace odmr::deliver

@@ -50,13 +50,18 @@ asio::awaitable<Status> BodyReceiver::dot_body(Transaction& transaction, const D
 }
 
 asio::awaitable<void> BodyReceiver::pass_body(Transaction& transaction) {
-    if (!body_.empty()) {
-        if (auto written = co_await transaction.message.write(body_); !written) {
-            log_.error("message " + transaction.envelope.id + ": " + written.error().message());
-            transaction.refuse({451, "4.3.0", "Local delivery failed, try again later"});
-        }
-    }
+    if (!body_.empty()) co_await hand_on(transaction, body_);
     body_.clear();
+}
+
+// The one place every octet of message data passes, once and in order, on
+// its way to the sink: DATA decoded, BDAT as it came. Whatever must see the
+// whole body (a digest) looks here, at bytes still in cache.
+asio::awaitable<void> BodyReceiver::hand_on(Transaction& transaction, std::span<const char> bytes) {
+    if (auto written = co_await transaction.message.write(bytes); !written) {
+        log_.error("message " + transaction.envelope.id + ": " + written.error().message());
+        transaction.refuse({451, "4.3.0", "Local delivery failed, try again later"});
+    }
 }
 
 asio::awaitable<Status> BodyReceiver::chunk(std::size_t size, Transaction* transaction,
@@ -93,10 +98,7 @@ asio::awaitable<void> BodyReceiver::keep_chunk(Transaction& transaction,
     transaction.size += piece.size();
     check_size(transaction);
     if (transaction.refused()) co_return;
-    if (auto written = co_await transaction.message.write(piece); !written) {
-        log_.error("message " + transaction.envelope.id + ": " + written.error().message());
-        transaction.refuse({451, "4.3.0", "Local delivery failed, try again later"});
-    }
+    co_await hand_on(transaction, piece);
 }
 
 }  // namespace odmr::smtp

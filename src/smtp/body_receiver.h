@@ -36,6 +36,7 @@ class BodyReceiver {
 
   private:
     asio::awaitable<void> pass_body(Transaction& transaction);
+    asio::awaitable<void> hand_on(Transaction& transaction, std::span<const char> bytes);
     asio::awaitable<void> keep_chunk(Transaction& transaction, std::span<const char> piece);
     void check_size(Transaction& transaction) const;
     void check_line(Transaction& transaction, std::size_t longest) const;

@@ -1,11 +1,43 @@
 #include "smtp/dot_decoder.h"
 
-#include <cstring>
+#include "util/byte_scan.h"
 
 namespace odmr::smtp {
 
 void DotDecoder::reset() {
     *this = DotDecoder();
+}
+
+// From `i`, in the middle of a line, to just past the next LF that a "."
+// follows (state line_start), or to the end of `in`. The bytes go to `out`
+// as whole runs; only a bare LF (normalised to CRLF) breaks a run.
+std::size_t DotDecoder::scan_lines(std::span<const char> in, std::size_t i, std::string& out) {
+    const char* start = in.data() + i;
+    const char* end = in.data() + in.size();
+    const char* run = start;   // not yet appended to `out`
+    const char* line = start;  // not yet measured
+    const char* stop = scan::each(start, end, '\n', [&](const char* lf) {
+        lines_.append(line, static_cast<std::size_t>(lf - line));
+        line = lf + 1;
+        if (!lines_.ends_in_cr()) {
+            out.append(run, lf);
+            out += "\r\n";  // bare LF: normalised, and no dot handling after it
+            ++bare_lf_;
+            run = line;
+            lines_.end_line();
+            return true;
+        }
+        lines_.end_line();
+        return !(line == end || *line == '.');
+    });
+    if (stop == end) {
+        lines_.append(line, static_cast<std::size_t>(end - line));
+        out.append(run, end);
+        return in.size();
+    }
+    out.append(run, stop + 1);
+    state_ = State::line_start;
+    return static_cast<std::size_t>(stop + 1 - in.data());
 }
 
 DotDecoder::Step DotDecoder::decode(std::span<const char> in, std::string& out) {
@@ -44,29 +76,9 @@ DotDecoder::Step DotDecoder::decode(std::span<const char> in, std::string& out) 
                 lines_.append("\r", 1);
                 state_ = State::mid_line;
                 break;
-            case State::mid_line: {
-                const char* start = in.data() + i;
-                const void* found = std::memchr(start, '\n', n - i);
-                if (found == nullptr) {
-                    out.append(start, n - i);
-                    lines_.append(start, n - i);
-                    i = n;
-                    break;
-                }
-                std::size_t run = static_cast<std::size_t>(static_cast<const char*>(found) - start);
-                out.append(start, run);
-                lines_.append(start, run);
-                if (lines_.ends_in_cr()) {
-                    out += '\n';
-                    state_ = State::line_start;
-                } else {
-                    out += "\r\n";  // bare LF: normalised, and no dot handling after it
-                    ++bare_lf_;
-                }
-                lines_.end_line();
-                i += run + 1;
+            case State::mid_line:
+                i = scan_lines(in, i, out);
                 break;
-            }
         }
     }
     return {n, false};

@@ -32,6 +32,8 @@ class DotDecoder {
     std::size_t bare_newlines() const { return bare_lf_; }
 
   private:
+    std::size_t scan_lines(std::span<const char> in, std::size_t i, std::string& out);
+
     enum class State { line_start, dot, dot_cr, mid_line };
     State state_ = State::line_start;
     LineMeter lines_;

@@ -6,8 +6,9 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <cstring>
 #include <span>
+
+#include "util/byte_scan.h"
 
 namespace odmr::smtp {
 
@@ -27,16 +28,15 @@ class LineMeter {
     }
     // Raw message data, LFs included.
     void measure(std::span<const char> bytes) {
-        const char* p = bytes.data();
-        std::size_t left = bytes.size();
-        while (const void* lf = left == 0 ? nullptr : std::memchr(p, '\n', left)) {
-            auto run = static_cast<std::size_t>(static_cast<const char*>(lf) - p);
-            append(p, run);
+        const char* line = bytes.data();
+        const char* end = line + bytes.size();
+        scan::each(line, end, '\n', [&](const char* lf) {
+            append(line, static_cast<std::size_t>(lf - line));
             end_line();
-            p += run + 1;
-            left -= run + 1;
-        }
-        append(p, left);
+            line = lf + 1;
+            return true;
+        });
+        append(line, static_cast<std::size_t>(end - line));
     }
 
     // The last octet appended was CR (an LF now makes the line end CRLF).

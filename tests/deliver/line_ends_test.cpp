@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <random>
 #include <string>
 #include <string_view>
 
@@ -56,4 +57,41 @@ TEST_CASE("reset forgets a CR held back from the last message") {
     out.clear();
     lf.convert(std::string_view("\ny"), out);
     CHECK(out == "\ny");
+}
+
+namespace {
+
+// CRLF to LF one octet at a time, for comparison with the block conversion.
+std::string reference_lf(std::string_view in) {
+    std::string out;
+    for (std::size_t i = 0; i < in.size(); ++i)
+        if (!(in[i] == '\r' && i + 1 < in.size() && in[i + 1] == '\n')) out += in[i];
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("the block conversion equals octet-by-octet conversion, in pieces of any size") {
+    std::mt19937 random(5321);
+    for (int round = 0; round < 200; ++round) {
+        std::string in(random() % 100, 'a');
+        for (auto& c : in) c = "ab\r\r\n"[random() % 5];
+        std::string want = reference_lf(in);
+        for (std::size_t piece = 1; piece <= in.size() + 1; ++piece)
+            CHECK(convert_in_pieces(in, piece) == want);
+    }
+}
+
+TEST_CASE("the raw conversion writes no more than most() octets, a held CR included") {
+    LfConverter lf;
+    std::string first = "x\r";
+    std::string out(64, '#');
+    char* end = lf.convert(first, out.data());
+    CHECK(std::string(out.data(), end) == "x");
+    std::string second = "y" + std::string(20, 'z') + "\r\n";  // the held CR comes out first
+    std::string buffer(LfConverter::most(second.size()) + 8, '#');
+    end = lf.convert(second, buffer.data());
+    CHECK(std::string(buffer.data(), end) == "\ry" + std::string(20, 'z') + "\n");
+    CHECK(buffer.substr(LfConverter::most(second.size())) == "########");
+    CHECK(lf.finish(buffer.data()) == buffer.data());
 }
