@@ -19,6 +19,7 @@
 #include "app/report_json.h"
 #include "app/stop.h"
 #include "net/route.h"
+#include "net/tls_contexts.h"
 #include "util/atomic_file.h"
 
 namespace odmr::app {
@@ -52,6 +53,7 @@ class Runner {
     asio::steady_timer* sleeping_ = nullptr;  // the poll loop's pause, cut short by SIGUSR1
     bool reload_ = false;                     // SIGHUP: resolve the accounts again
     bool crashed_ = false;
+    net::TlsContexts tls_contexts_;  // shared by the accounts and polls that match
 };
 
 int Runner::run(std::vector<Account>& accounts, const Resolver& reload) {
@@ -229,7 +231,8 @@ asio::awaitable<FetchSummary> Runner::fetch_locked(const Account& account) {
         failed.error = make_error(Errc::stopped, "stopped before fetching " + account.name);
         co_return failed;
     }
-    auto tls_context = net::make_client_context(account.tls_policy);
+    // Built once per process for each set of TLS settings, not per account per poll.
+    auto tls_context = tls_contexts_.get(account.tls_policy);
     if (!tls_context) {
         failed.error = tls_context.error();
         co_return failed;

@@ -7,6 +7,7 @@
 
 #include "net/awaitable.h"
 #include "net/tls.h"
+#include "net/tls_session.h"
 
 namespace odmr::net {
 namespace {
@@ -27,7 +28,7 @@ asio::awaitable<std::pair<std::error_code, std::size_t>> race(asio::steady_timer
 
 bool is_closed(const std::error_code& ec) {
     return ec == asio::error::eof || ec == asio::error::connection_reset ||
-           ec == asio::ssl::error::stream_truncated || ec == asio::error::broken_pipe;
+           ec == make_error_code(Errc::connection_lost) || ec == asio::error::broken_pipe;
 }
 
 Error io_error(const std::error_code& ec, const char* what) {
@@ -35,6 +36,18 @@ Error io_error(const std::error_code& ec, const char* what) {
         return make_error(Errc::timeout, std::string("timed out ") + what);
     if (is_closed(ec)) return make_error(Errc::connection_lost, "connection closed by peer");
     return make_error(ec, what);
+}
+
+// Waits until `socket` is ready for `wait`, racing `timer`; Errc::timeout
+// when the timer won (or was cancelled: stop_reading).
+asio::awaitable<std::error_code> ready(asio::steady_timer& timer, asio::ip::tcp::socket& socket,
+                                       TlsWait wait, Duration timeout) {
+    auto type =
+        wait == TlsWait::readable ? asio::socket_base::wait_read : asio::socket_base::wait_write;
+    timer.expires_after(timeout);
+    auto winner = co_await (socket.async_wait(type, use_tuple) || timer.async_wait(use_tuple));
+    if (winner.index() == 1) co_return make_error_code(Errc::timeout);
+    co_return std::get<0>(std::get<0>(winner));
 }
 
 asio::any_io_executor executor_of(auto& socket) {
@@ -48,7 +61,8 @@ Error stopped_error() {
 }  // namespace
 
 Stream::Stream(asio::ip::tcp::socket socket, asio::ssl::context& tls_context)
-    : socket_(std::in_place_type<Tls>, std::move(socket), tls_context),
+    : socket_(std::move(socket)),
+      tls_context_(tls_context.native_handle()),
       timer_(executor_of(socket_)),
       write_timer_(executor_of(socket_)) {}
 
@@ -63,57 +77,94 @@ Stream::Stream(LocalSocket socket)
       write_timer_(executor_of(socket_)) {}
 
 template <class Op>
-auto Stream::on_wire(Op op) {
-    return std::visit(
-        [&](auto& s) {
-            if constexpr (std::is_same_v<std::decay_t<decltype(s)>, Tls>)
-                return tls_active_ ? op(s) : op(s.next_layer());
-            else
-                return op(s);
-        },
-        socket_);
+auto Stream::on_socket(Op op) {
+    return std::visit([&](auto& s) { return op(s); }, socket_);
 }
 
 SSL* Stream::ssl() const {
-    auto* tls = std::get_if<Tls>(&socket_);
-    return tls && tls_active_ ? const_cast<Tls*>(tls)->native_handle() : nullptr;
+    return tls_ && tls_active_ ? tls_->native() : nullptr;
+}
+
+template <class Step>
+asio::awaitable<std::pair<std::error_code, std::size_t>> Stream::drive(asio::steady_timer& timer,
+                                                                       Duration timeout,
+                                                                       bool reading, Step step) {
+    Deadline deadline(timeout);
+    auto& socket = std::get<asio::ip::tcp::socket>(socket_);
+    for (;;) {
+        if (reading && reading_stopped_) co_return std::pair{make_error_code(Errc::stopped), 0};
+        TlsStep done = step();
+        if (done.error || done.wait == TlsWait::none) {
+            if (done.error) tls_->fail();
+            co_return std::pair{done.error, done.bytes};
+        }
+        std::error_code ec = deadline.passed()
+                                 ? make_error_code(Errc::timeout)
+                                 : co_await ready(timer, socket, done.wait, deadline.left());
+        if (ec) {
+            tls_->fail();  // a record may be half sent or half read
+            co_return std::pair{ec, std::size_t{0}};
+        }
+    }
 }
 
 asio::awaitable<Result<std::size_t>> Stream::read_some(std::span<char> into, Duration timeout) {
     if (reading_stopped_) co_return stopped_error();
-    auto buffer = asio::buffer(into.data(), into.size());
-    auto [ec, n] =
-        co_await race(timer_, timeout,
-                      on_wire([&](auto& wire) { return wire.async_read_some(buffer, use_tuple); }));
+    std::pair<std::error_code, std::size_t> result;
+    if (ssl() != nullptr) {
+        result = co_await drive(timer_, timeout, true, [&] { return tls_->read(into); });
+    } else {
+        auto buffer = asio::buffer(into.data(), into.size());
+        result = co_await race(timer_, timeout, on_socket([&](auto& socket) {
+                                   return socket.async_read_some(buffer, use_tuple);
+                               }));
+    }
+    auto [ec, n] = result;
     if (ec && reading_stopped_) co_return stopped_error();
     if (ec) co_return io_error(ec, "reading from the peer");
     co_return n;
 }
 
 asio::awaitable<Status> Stream::write(std::span<const char> bytes, Duration timeout) {
-    auto buffer = asio::buffer(bytes.data(), bytes.size());
-    auto [ec, n] = co_await race(write_timer_, timeout, on_wire([&](auto& wire) {
-                                     return asio::async_write(wire, buffer, use_tuple);
-                                 }));
+    std::error_code ec;
+    if (ssl() != nullptr) {
+        std::size_t sent = 0;
+        ec = (co_await drive(write_timer_, timeout, false, [&] {
+                 TlsStep step = tls_->write(bytes.subspan(sent));
+                 sent += step.bytes;
+                 return step;
+             })).first;
+    } else {
+        auto buffer = asio::buffer(bytes.data(), bytes.size());
+        ec = (co_await race(write_timer_, timeout, on_socket([&](auto& socket) {
+                                return asio::async_write(socket, buffer, use_tuple);
+                            })))
+                 .first;
+    }
     if (ec) co_return io_error(ec, "writing to the peer");
     co_return Status{};
 }
 
 asio::awaitable<Status> Stream::handshake(const PeerCheck& peer, Duration timeout) {
     if (reading_stopped_) co_return stopped_error();
-    auto* tls = std::get_if<Tls>(&socket_);
-    if (tls == nullptr) co_return make_error(Errc::tls, "TLS is not possible on this connection");
-    if (auto prepared = prepare_client_session(tls->native_handle(), peer); !prepared)
+    auto* tcp = std::get_if<asio::ip::tcp::socket>(&socket_);
+    if (tcp == nullptr || tls_context_ == nullptr || tls_)
+        co_return make_error(Errc::tls, "TLS is not possible on this connection");
+    std::error_code ec;
+    tcp->non_blocking(true, ec);  // OpenSSL reads and writes the descriptor itself
+    if (ec) co_return make_error(ec, "preparing the socket for TLS");
+    auto session = TlsSession::make(tls_context_, tcp->native_handle());
+    if (!session) co_return session.error();
+    tls_.emplace(std::move(*session));
+    if (auto prepared = prepare_client_session(tls_->native(), peer); !prepared)
         co_return prepared.error();
-    timer_.expires_after(timeout);
-    auto winner = co_await (tls->async_handshake(asio::ssl::stream_base::client, use_tuple) ||
-                            timer_.async_wait(use_tuple));
-    if (winner.index() == 1)
-        co_return reading_stopped_ ? stopped_error()
-                                   : make_error(Errc::timeout, "TLS handshake timed out");
-    auto [ec] = std::get<0>(winner);
-    if (ec) co_return handshake_error(tls->native_handle(), ec, peer);
-    if (auto pinned = check_pins(tls->native_handle(), peer); !pinned) co_return pinned.error();
+    auto [failed, n] = co_await drive(timer_, timeout, true, [&] { return tls_->connect(); });
+    if (failed == make_error_code(Errc::stopped) || (failed && reading_stopped_))
+        co_return stopped_error();
+    if (failed == make_error_code(Errc::timeout))
+        co_return make_error(Errc::timeout, "TLS handshake timed out");
+    if (failed) co_return handshake_error(tls_->native(), failed, peer);
+    if (auto pinned = check_pins(tls_->native(), peer); !pinned) co_return pinned.error();
     tls_active_ = true;
     co_return Status{};
 }
@@ -137,7 +188,6 @@ TlsInfo Stream::tls_info() const {
 
 std::string Stream::remote_address() const {
     const asio::ip::tcp::socket* tcp = std::get_if<asio::ip::tcp::socket>(&socket_);
-    if (auto* tls = std::get_if<Tls>(&socket_)) tcp = &tls->next_layer();
     if (tcp == nullptr) return {};
     std::error_code ec;
     auto endpoint = tcp->remote_endpoint(ec);
@@ -154,10 +204,11 @@ void Stream::stop_reading() {
 }
 
 void Stream::close() {
+    if (tls_active_) tls_->shutdown();  // close_notify, never waited for
     std::error_code ignored;
     std::visit(
         [&](auto& s) {
-            auto& socket = s.lowest_layer();
+            auto& socket = s;
             socket.shutdown(asio::socket_base::shutdown_both, ignored);
             socket.close(ignored);
         },

@@ -10,6 +10,7 @@
 #include <asio/ssl.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
+#include <optional>
 #include <span>
 #include <string>
 #include <variant>
@@ -17,6 +18,7 @@
 #include "net/certificate.h"
 #include "net/channel_binding.h"
 #include "net/tls.h"
+#include "net/tls_session.h"
 #include "util/result.h"
 #include "util/time.h"
 
@@ -34,8 +36,8 @@ using LocalSocket = asio::local::stream_protocol::socket;
 
 class Stream {
   public:
-    // TCP that may turn to TLS with handshake(); `tls_context` must outlive
-    // the stream.
+    // TCP that may turn to TLS with handshake(); the session takes its own
+    // reference to the context's SSL_CTX.
     Stream(asio::ip::tcp::socket socket, asio::ssl::context& tls_context);
     // TCP or a local socket that stays plain: handshake() fails.
     explicit Stream(asio::ip::tcp::socket socket);
@@ -69,15 +71,20 @@ class Stream {
     bool reading_stopped() const { return reading_stopped_; }
 
   private:
-    using Tls = asio::ssl::stream<asio::ip::tcp::socket>;
-
-    // Calls `op` with the layer that carries the bytes now: the TLS stream
-    // once the handshake succeeded, else the socket.
+    // Calls `op` with the socket (plain reads and writes).
     template <class Op>
-    auto on_wire(Op op);
+    auto on_socket(Op op);
     SSL* ssl() const;  // the TLS session once it is up, else nullptr
+    // Repeats `step` (one non-blocking OpenSSL call) until it is over, waiting
+    // for the socket's readiness in between, all within `timeout`.
+    template <class Step>
+    asio::awaitable<std::pair<std::error_code, std::size_t>> drive(asio::steady_timer& timer,
+                                                                   Duration timeout, bool reading,
+                                                                   Step step);
 
-    std::variant<Tls, asio::ip::tcp::socket, LocalSocket> socket_;
+    std::variant<asio::ip::tcp::socket, LocalSocket> socket_;
+    SSL_CTX* tls_context_ = nullptr;  // TCP that may turn to TLS
+    std::optional<TlsSession> tls_;   // OpenSSL on the socket, from handshake() on
     asio::steady_timer timer_;        // reads and the handshake
     asio::steady_timer write_timer_;  // writes: one read and one write may be in flight at once
     bool tls_active_ = false;

@@ -4,7 +4,11 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <asio/ip/address.hpp>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
 
 #include "util/text.h"
 
@@ -46,6 +50,43 @@ Status load_client_certificate(SSL_CTX* native, const TlsPolicy& policy) {
     return {};
 }
 
+// True when `directories` (a colon-separated list, like SSL_CERT_DIR) hold
+// certificates under OpenSSL's subject-hash names ("1a2b3c4d.0"), as
+// update-ca-certificates and c_rehash make them.
+bool has_hashed_certificates(const std::string& directories) {
+    for (const auto& directory : text::split(directories, ':')) {
+        std::error_code ec;
+        for (std::filesystem::directory_iterator it(directory, ec), end; !ec && it != end;
+             it.increment(ec)) {
+            std::string name = it->path().filename().string();
+            if (name.size() == 10 && name.ends_with(".0") &&
+                std::all_of(name.begin(), name.begin() + 8, ::isxdigit))
+                return true;
+        }
+    }
+    return false;
+}
+
+// The system's trust store as cheaply as OpenSSL allows. The default CA
+// bundle file is parsed whole (every certificate, ~150 on Debian) when it is
+// loaded; the hashed directory beside it holds the same certificates and is
+// read lazily, one issuer at a time, during verification. So: the directory
+// alone when it is hashed and the user did not name a bundle (SSL_CERT_FILE);
+// otherwise OpenSSL's defaults, file and directory.
+Status load_system_trust_store(asio::ssl::context& context) {
+    const char* env_dir = std::getenv(X509_get_default_cert_dir_env());
+    std::string directory = env_dir != nullptr ? env_dir : X509_get_default_cert_dir();
+    if (std::getenv(X509_get_default_cert_file_env()) == nullptr &&
+        has_hashed_certificates(directory)) {
+        if (SSL_CTX_load_verify_dir(context.native_handle(), directory.c_str()) == 1) return {};
+        ERR_clear_error();
+    }
+    std::error_code ec;
+    context.set_default_verify_paths(ec);
+    if (ec) return make_error(ec, "loading the system's trusted CA certificates");
+    return {};
+}
+
 }  // namespace
 
 Result<int> parse_tls_version(std::string_view text) {
@@ -64,8 +105,7 @@ Result<std::unique_ptr<asio::ssl::context>> make_client_context(const TlsPolicy&
     std::error_code ec;
     if (!policy.used) return context;
     if (policy.ca_file.empty()) {
-        context->set_default_verify_paths(ec);
-        if (ec) return make_error(ec, "loading the system's trusted CA certificates");
+        if (auto loaded = load_system_trust_store(*context); !loaded) return loaded.error();
     } else {
         context->load_verify_file(policy.ca_file, ec);
         if (ec) return make_error(Errc::config, "cannot load CA file " + policy.ca_file);

@@ -33,6 +33,8 @@ class TlsPair {
     }
 
     net::Stream& client() { return client_; }
+    asio::ssl::stream<asio::ip::tcp::socket>& server() { return server_; }
+    asio::io_context& io() { return io_; }
     SSL* server_ssl() { return server_.native_handle(); }
     std::error_code server_error() const { return server_error_; }
 
