@@ -68,6 +68,12 @@ class Bench:
         self.password = work / "password"
         self.password.write_text("bench\n")
         self.password.chmod(0o600)
+        # Locks, state and configuration of our own: other runs on this
+        # machine (other benchmarks, the test suite) use the same account name.
+        for name in ("run", "state", "config"):
+            (work / name).mkdir(mode=0o700, exist_ok=True)
+        os.environ.update(RUNTIME_DIRECTORY=str(work / "run"), STATE_DIRECTORY=str(work / "state"),
+                          XDG_CONFIG_HOME=str(work / "config"))
 
     def fetch(self, mode: str, count: int, size: int, tls: bool, deliver: str | None = None):
         """One odmr-fetch run against the fast provider; returns a result dict."""
