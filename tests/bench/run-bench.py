@@ -77,7 +77,7 @@ def run(args, build: pathlib.Path, work: pathlib.Path) -> dict:
     instructions = {}
     if shutil.which("valgrind"):
         print("counting instructions with callgrind...", file=sys.stderr)
-        n = 20 if args.quick else 200
+        n = 10 if args.quick else 200
         for label, binary in builds.items():
             instructions[label] = (bench.instructions(n, binary) - bench.instructions(0, binary)) / n
     print("fetchmail side by side...", file=sys.stderr)
@@ -98,7 +98,7 @@ def run(args, build: pathlib.Path, work: pathlib.Path) -> dict:
 
 def measure_limits(bench: Bench, args) -> dict:
     small, medium = (100, 30) if args.quick else (300, 100)
-    large = (32 if args.quick else 256) << 20
+    large = (16 if args.quick else 256) << 20
     loops_4k = [bench.commit_loop(small, 4096) for _ in range(args.runs)]
     return {
         "large": large,
