@@ -72,7 +72,7 @@ def run(args, build: pathlib.Path, work: pathlib.Path) -> dict:
     dovecot = start_dovecot(work)
     if dovecot:
         try:
-            reference = targets.dovecot_rows(bench, dovecot, 50 if args.quick else 2000, args.runs)
+            reference = targets.dovecot_rows(bench, dovecot, 50 if args.quick else 500, args.runs)
         finally:
             dovecot.stop()
     instructions = {}
