@@ -47,8 +47,9 @@ class Connection {
             std::string verb = line.substr(0, 4);
             for (auto& c : verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
             if (verb == "EHLO" || verb == "LHLO")
-                out_ += "250-sink.bench\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE\r\n"
-                        "250-ENHANCEDSTATUSCODES\r\n250 CHUNKING\r\n";
+                out_ +=
+                    "250-sink.bench\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE\r\n"
+                    "250-ENHANCEDSTATUSCODES\r\n250 CHUNKING\r\n";
             else if (verb == "DATA") {
                 out_ += "354 go ahead\r\n";
                 if (!skip_dot_body()) return accepted_;
@@ -123,7 +124,8 @@ class Connection {
 
     bool bdat(const std::string& line) {
         std::size_t size = std::strtoul(line.c_str() + 5, nullptr, 10);
-        bool last = line.find("LAST") != std::string::npos || line.find("last") != std::string::npos;
+        bool last =
+            line.find("LAST") != std::string::npos || line.find("last") != std::string::npos;
         while (in_.size() - begin_ < size) {
             size -= in_.size() - begin_;
             in_.clear();
