@@ -1,22 +1,25 @@
 #!/usr/bin/env python3
 """A minimal, fast ODMR provider for the benchmark.
 
-It negotiates like a real provider (greeting, EHLO, optional STARTTLS,
-AUTH PLAIN, ATRN) and then delivers pre-rendered messages as fast as the
-customer takes them: with DATA (one round trip per message, the next
-MAIL/RCPT/DATA pipelined behind the final dot, as Exim does) or with BDAT
-(every transaction pipelined, a reader thread collecting the replies). It
-counts the 250s after each message and writes a JSON result. It serves one
-session and exits.
+It negotiates like a real provider (greeting, EHLO, optional STARTTLS or
+TLS from the first byte, AUTH PLAIN or CRAM-MD5, ATRN) and then delivers
+pre-rendered messages as fast as the customer takes them: with DATA (one
+round trip per message, the next MAIL/RCPT/DATA pipelined behind the final
+dot) or with BDAT (each transaction in one write, at most --window of them
+unanswered, a reader thread collecting the replies; --window 1 is what Exim
+does). It counts the 250s after each message and writes a JSON result. It
+serves one session and exits.
 """
 
 import argparse
 import base64
+import hmac
 import json
 import socket
 import ssl
 import sys
 import threading
+import time
 
 
 def render_body(size: int, index: int, dot_safe: bool) -> bytes:
@@ -61,6 +64,15 @@ class Wire:
         self.file = self.sock.makefile("rb", buffering=1 << 16)
 
 
+def cram_md5(wire: Wire, password: str) -> bool:
+    """CRAM-MD5 (RFC 2195), which fetchmail uses in clear text, as Exim offers it."""
+    challenge = b"<%d.bench@bench.provider>" % time.monotonic_ns()
+    wire.send(b"334 " + base64.b64encode(challenge) + b"\r\n")
+    answer = base64.b64decode(wire.line()).split(b" ")
+    expected = hmac.new(password.encode(), challenge, "md5").hexdigest().encode()
+    return len(answer) == 2 and hmac.compare_digest(answer[1], expected)
+
+
 def negotiate(wire: Wire, args, context) -> bool:
     """The provider's half before the turn; True when mail will follow."""
     wire.send(b"220 bench.provider ESMTP\r\n")
@@ -68,7 +80,7 @@ def negotiate(wire: Wire, args, context) -> bool:
         command = wire.line()
         verb = command.split(b" ", 1)[0].upper()
         if verb == b"EHLO":
-            lines = [b"bench.provider", b"PIPELINING", b"ATRN", b"SIZE 1073741824", b"AUTH PLAIN"]
+            lines = [b"bench.provider", b"PIPELINING", b"ATRN", b"SIZE 1073741824", b"AUTH PLAIN CRAM-MD5"]
             if context and not isinstance(wire.sock, ssl.SSLSocket):
                 lines.append(b"STARTTLS")
             wire.send(b"".join(b"250" + (b" " if i == len(lines) - 1 else b"-") + l + b"\r\n"
@@ -76,6 +88,8 @@ def negotiate(wire: Wire, args, context) -> bool:
         elif verb == b"STARTTLS":
             wire.send(b"220 go ahead\r\n")
             wire.upgrade(context)
+        elif verb == b"AUTH" and command.split(b" ")[1].upper() == b"CRAM-MD5":
+            wire.send(b"235 ok\r\n" if cram_md5(wire, args.password) else b"535 no\r\n")
         elif verb == b"AUTH":
             parts = command.split(b" ")
             if len(parts) < 3:
@@ -110,25 +124,37 @@ def deliver_data(wire: Wire, messages) -> int:
     return acks
 
 
-def deliver_bdat(wire: Wire, messages) -> int:
+def deliver_bdat(wire: Wire, messages, window: int) -> int:
+    """Every transaction pipelined (MAIL, RCPT, BDAT n LAST and the body in
+    one write, as Exim writes one), at most `window` of them unanswered:
+    window 1 is Exim, which waits for each message's reply before the next;
+    0 means no limit but TCP's own."""
     acks = [0]
+    answered = threading.Semaphore(window if window > 0 else len(messages) + 1)
 
     def collect():
         for _ in messages:
             codes = [wire.reply() for _ in range(3)]
             acks[0] += codes == [250, 250, 250]
+            answered.release()
         wire.reply()  # 221
 
     reader = threading.Thread(target=collect)
     reader.start()
-    batch = []
+    batch, pending = [], 0
     for body in messages:
+        if not answered.acquire(blocking=False):
+            if batch:  # the customer must see what it is to answer
+                wire.send(b"".join(batch))
+                batch, pending = [], 0
+            answered.acquire()
         batch.append(b"MAIL FROM:<bench@origin.test> BODY=8BITMIME\r\nRCPT TO:<user@example.org>\r\n"
                      b"BDAT %d LAST\r\n" % len(body))
         batch.append(body)
-        if sum(map(len, batch)) >= 1 << 18:
+        pending += len(body)
+        if pending >= 1 << 18:
             wire.send(b"".join(batch))
-            batch = []
+            batch, pending = [], 0
     batch.append(b"QUIT\r\n")
     wire.send(b"".join(batch))
     reader.join()
@@ -143,6 +169,9 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--size", type=int, default=4096)
     parser.add_argument("--password", default="bench")
+    parser.add_argument("--window", type=int, default=0,
+                        help="bdat: transactions in flight before waiting for replies (0: no limit)")
+    parser.add_argument("--implicit-tls", action="store_true", help="TLS from the first byte")
     parser.add_argument("--cert")
     parser.add_argument("--key")
     args = parser.parse_args()
@@ -165,6 +194,8 @@ def main() -> int:
     wire = Wire(sock)
     acks = 0
     try:
+        if args.implicit_tls:
+            wire.upgrade(context)
         mail_follows = negotiate(wire, args, context)
     except (ConnectionError, ssl.SSLError):
         mail_follows = False  # e.g. openssl s_client, which leaves after the handshake
@@ -172,7 +203,10 @@ def main() -> int:
         wire.line()  # the customer's 220
         wire.send(b"EHLO bench.provider\r\n")
         wire.reply()
-        acks = (deliver_bdat if args.mode == "bdat" else deliver_data)(wire, messages)
+        if args.mode == "bdat":
+            acks = deliver_bdat(wire, messages, args.window)
+        else:
+            acks = deliver_data(wire, messages)
     with open(args.result, "w") as f:
         json.dump({"acks": acks, "bytes": sum(map(len, messages))}, f)
     return 0
