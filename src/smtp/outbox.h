@@ -32,7 +32,7 @@ struct Committed {
     std::string sender;
     std::size_t recipients = 0;
     std::size_t size = 0;
-    std::optional<Fingerprint> fingerprint;  // to record before its 250 (resend_record.h)
+    std::optional<Fingerprint> fingerprint{};  // to record before its 250 (resend_record.h)
 };
 
 // Records the fingerprints of `messages`, durable messages whose 250 is about
