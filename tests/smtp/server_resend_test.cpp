@@ -30,18 +30,19 @@ std::string message(const std::string& queue_id, const std::string& body = "Hell
            body;
 }
 
-std::string data(const std::string& text) {
+std::string with_data(const std::string& text) {
     return mail + rcpt + "DATA\r\n" + text + ".\r\n";
 }
 
-std::string bdat(const std::string& text) {
+std::string with_bdat(const std::string& text) {
     return mail + rcpt + "BDAT " + std::to_string(text.size()) + " LAST\r\n" + text;
 }
 
 asio::awaitable<Result<SessionReport>> serve_recorded(odmr::net::Stream& stream,
                                                       RecordingSink& sink, ResendRecord& record) {
     odmr::net::Reader reader(stream);
-    Server server(reader, sink, config(), quiet, &record);
+    const ServerConfig limits = config();  // the server keeps a reference
+    Server server(reader, sink, limits, quiet, &record);
     auto result = co_await server.run();
     stream.close();
     co_return result;
@@ -86,7 +87,7 @@ TEST_CASE("a message sent again after a cut-off session is answered 250 and not 
             RecordingSink sink;
             sink.batching = batching;
             auto body = message("1vQ2Ab-000123-4x");
-            auto wire = chunks ? bdat(body) : data(body);
+            auto wire = chunks ? with_bdat(body) : with_data(body);
             // The provider never says QUIT: it may not have read our 250.
             auto first = converse_recorded(ehlo + wire, sink, record);
             CHECK(first.report().delivered == 1);
@@ -110,9 +111,9 @@ TEST_CASE("a clean session leaves no entry; an identical body with another queue
     ScratchDir dir;
     auto record = open_record(dir);
     RecordingSink sink;
-    auto session = converse_recorded(
-        ehlo + data(message("1aaaaa-000001-AA")) + data(message("1aaaaa-000002-AA")) + quit, sink,
-        record);
+    auto session = converse_recorded(ehlo + with_data(message("1aaaaa-000001-AA")) +
+                                         with_data(message("1aaaaa-000002-AA")) + quit,
+                                     sink, record);
     CHECK(session.report().delivered == 2);
     CHECK(session.report().duplicates == 0);
     CHECK(sink.delivered.size() == 2);
@@ -124,7 +125,7 @@ TEST_CASE("a message without the provider's Received field is never suppressed")
     ScratchDir dir;
     auto record = open_record(dir);
     RecordingSink sink;
-    auto plain = data("Subject: no trace\r\n\r\nbody\r\n");
+    auto plain = with_data("Subject: no trace\r\n\r\nbody\r\n");
     converse_recorded(ehlo + plain, sink, record);
     auto second = converse_recorded(ehlo + plain + quit, sink, record);
     CHECK(second.report().delivered == 1);
@@ -138,14 +139,14 @@ TEST_CASE("nothing is recorded for a message whose delivery failed") {
     SUBCASE("commit fails") {
         RecordingSink sink;
         sink.fail_commit = Errc::storage;
-        auto session = converse_recorded(ehlo + data(message("1x-1")), sink, record);
+        auto session = converse_recorded(ehlo + with_data(message("1x-1")), sink, record);
         CHECK(session.codes().back() == 451);
     }
     SUBCASE("the group commit's sync fails") {
         RecordingSink sink;
         sink.batching = true;
         sink.fail_sync = Errc::storage;
-        auto session = converse_recorded(ehlo + data(message("1x-1")), sink, record);
+        auto session = converse_recorded(ehlo + with_data(message("1x-1")), sink, record);
         CHECK(session.codes().back() == 451);
     }
     CHECK(record.size() == 0);
@@ -158,7 +159,8 @@ TEST_CASE("a batch of pipelined messages is recorded in one write after the sync
     RecordingSink sink;
     sink.batching = true;
     auto session = converse_recorded(
-        ehlo + data(message("1b-1")) + data(message("1b-2")) + data(message("1b-3")), sink, record);
+        ehlo + with_bdat(message("1b-1")) + with_bdat(message("1b-2")) + with_bdat(message("1b-3")),
+        sink, record);
     CHECK(session.report().delivered == 3);
     CHECK(sink.syncs == 1);
     CHECK(record.size() == 3);
