@@ -103,6 +103,7 @@ asio::awaitable<FetchSummary> fetch(const Account& account, Receiver& receiver,
         summary.delivered += session.report.delivered;
         summary.failed += session.report.failed;
         summary.octets += session.report.octets;
+        summary.duplicates += session.report.duplicates;
         if (control.progress != nullptr) {
             control.progress->messages = summary.delivered;
             control.progress->octets = summary.octets;
@@ -134,7 +135,8 @@ asio::awaitable<FetchSummary> fetch(const Account& account, Receiver& receiver,
         // have delivered mail: count it as such, and come back for more.
         bool uncounted = !session.counted && session.report.commands > 1;
         summary.uncounted += uncounted ? 1 : 0;
-        last_delivered = session.report.delivered > 0 || uncounted;
+        // A session whose messages were all duplicates emptied the queue too.
+        last_delivered = session.report.delivered > 0 || session.report.duplicates > 0 || uncounted;
         if (!last_delivered) break;  // refused or failed: trying again would not help
         if (summary.sessions == account.max_sessions)
             log.notice("stopping after " + std::to_string(account.max_sessions) +

@@ -23,6 +23,7 @@ struct FetchSummary {
     std::size_t delivered = 0;
     std::size_t failed = 0;      // messages refused because local delivery failed
     std::size_t octets = 0;      // message data of the delivered messages
+    std::size_t duplicates = 0;  // sent again after a lost 250: answered 250, not stored again
     // Handed-off sessions that went on where they could not be followed:
     // they may have delivered mail that `delivered` does not count.
     std::size_t uncounted = 0;

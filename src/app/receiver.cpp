@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "app/lock.h"
 #include "deliver/handoff.h"
 #include "deliver/maildir_sink.h"
 #include "deliver/mda_sink.h"
@@ -40,13 +41,32 @@ std::unique_ptr<mail::Sink> make_sink(const Account& account, const Log& log) {
     return nullptr;
 }
 
+// Like Dovecot's duplicate database: a record we cannot keep never stops
+// mail; it only leaves the lost-250 window open, which the user hears once.
+std::unique_ptr<smtp::ResendRecord> open_record(const std::string& directory,
+                                                const std::string& account, const Log& log) {
+    auto ready = ensure_private_directory(directory);
+    if (ready) {
+        auto opened = smtp::ResendRecord::open(
+            directory, smtp::safe_file_name(account) + ".acknowledged", log);
+        if (opened) return std::make_unique<smtp::ResendRecord>(std::move(*opened));
+        ready = opened.error();
+    }
+    log.warning("duplicate suppression is off for this run (" + ready.error().message() +
+                "): a message whose 250 is lost may be delivered twice");
+    return nullptr;
+}
+
 }  // namespace
 
-Result<Receiver> Receiver::make(const Account& account, const Log& log) {
+Result<Receiver> Receiver::make(const Account& account, const Log& log,
+                                const std::string& state_directory) {
     Receiver receiver(account, log);
     if (account.delivery.kind == DeliveryKind::handoff) return receiver;
     receiver.sink_ = make_sink(account, log);
     if (!receiver.sink_) return make_error(Errc::software, "no sink for this delivery kind");
+    if (!state_directory.empty())
+        receiver.record_ = open_record(state_directory, account.name, log);
     return receiver;
 }
 
@@ -56,7 +76,7 @@ asio::awaitable<Result<Received>> Receiver::receive(net::Reader& reader, Deadlin
     if (account_.delivery.kind != DeliveryKind::handoff) {
         smtp::ServerConfig config = account_.server;
         config.session_timeout = run.left(config.session_timeout);
-        smtp::Server server(reader, *sink_, config, log_);
+        smtp::Server server(reader, *sink_, config, log_, record_.get());
         if (progress != nullptr) progress->server = &server;
         auto report = co_await server.run();
         if (progress != nullptr) progress->server = nullptr;

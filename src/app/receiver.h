@@ -5,11 +5,13 @@
 
 #include <asio/awaitable.hpp>
 #include <memory>
+#include <string>
 
 #include "app/account.h"
 #include "app/status_line.h"
 #include "mail/sink.h"
 #include "net/reader.h"
+#include "smtp/resend_record.h"
 #include "smtp/server.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -27,7 +29,11 @@ struct Received {
 class Receiver {
   public:
     // Opens nothing yet; a sink connects to its local peer on first use.
-    static Result<Receiver> make(const Account& account, const Log& log);
+    // `state_directory`, if given: where the account's record of acknowledged
+    // messages lives (duplicate suppression, smtp/resend_record.h); one that
+    // cannot be used turns suppression off for the run, with a warning.
+    static Result<Receiver> make(const Account& account, const Log& log,
+                                 const std::string& state_directory = "");
 
     // Receives one reversed session on `reader`, whose turn was just accepted,
     // within `run` (--run-timeout). `counts` has what was delivered, also when
@@ -43,6 +49,8 @@ class Receiver {
     const Account& account_;
     const Log& log_;
     std::unique_ptr<mail::Sink> sink_;  // every kind but handoff
+    // Duplicate suppression; handoff leaves it to the local MTA.
+    std::unique_ptr<smtp::ResendRecord> record_;
 };
 
 }  // namespace odmr::app

@@ -25,7 +25,8 @@ std::string summary_line(const AccountReport& report) {
            " octets=" + std::to_string(f.octets) + " sessions=" + std::to_string(f.sessions) +
            " seconds=" + seconds + " provider=\"" + report.provider +
            "\" tls=" + or_none(f.tls_version) + " sasl=" + or_none(f.mechanism) + " outcome=\"" +
-           outcome_word(report) + "\" status=" + std::to_string(report.status);
+           outcome_word(report) + "\" status=" + std::to_string(report.status) +
+           (f.duplicates > 0 ? " duplicates=" + std::to_string(f.duplicates) : "");
 }
 
 }  // namespace odmr::app

@@ -36,6 +36,7 @@ std::string one(const AccountReport& r) {
            ", \"messages\": " + std::to_string(f.delivered) +
            ", \"octets\": " + std::to_string(f.octets) +
            ", \"sessions\": " + std::to_string(f.sessions) + ", \"seconds\": " + seconds +
+           ", \"duplicates\": " + std::to_string(f.duplicates) +
            ", \"provider\": " + json_escape(r.provider) + ", \"tls\": " + or_null(f.tls_version) +
            ", \"sasl\": " + or_null(f.mechanism) +
            ", \"outcome\": " + json_escape(outcome_word(r)) +

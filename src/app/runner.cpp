@@ -237,7 +237,7 @@ asio::awaitable<FetchSummary> Runner::fetch_locked(const Account& account) {
         failed.error = tls_context.error();
         co_return failed;
     }
-    auto receiver = Receiver::make(account, log_);
+    auto receiver = Receiver::make(account, log_, settings_.directories.state());
     if (!receiver) {
         failed.error = receiver.error();
         co_return failed;

@@ -1,6 +1,7 @@
 #include "smtp/outbox.h"
 
 #include <cassert>
+#include <ctime>
 
 namespace odmr::smtp {
 
@@ -38,13 +39,20 @@ void Outbox::stage(Committed message) {
     staged_.push_back({std::move(message), output_.size()});
 }
 
-asio::awaitable<Outbox::Settled> Outbox::settle(mail::Sink& sink) {
+asio::awaitable<Outbox::Settled> Outbox::settle(mail::Sink& sink, ResendRecord* record) {
     Settled settled;
     if (staged_.empty()) co_return settled;
     auto synced = co_await sink.sync();
     if (!synced)
         log_.error("storing " + std::to_string(staged_.size()) +
                    " message(s): " + synced.error().message());
+    if (synced && record != nullptr) {
+        // Durable now, not yet acknowledged: the batch's one record write.
+        std::vector<const Committed*> batch;
+        batch.reserve(staged_.size());
+        for (const auto& staged : staged_) batch.push_back(&staged.message);
+        remember(record, batch, log_);
+    }
     // Each reply goes where the message's 250 would have been, in order.
     std::string rest = std::move(output_);
     output_.clear();
@@ -64,6 +72,20 @@ asio::awaitable<Outbox::Settled> Outbox::settle(mail::Sink& sink) {
     output_.append(rest, taken);
     staged_.clear();
     co_return settled;
+}
+
+void remember(ResendRecord* record, std::span<const Committed* const> messages, const Log& log) {
+    if (record == nullptr) return;
+    std::vector<ResendEntry> entries;
+    auto now = static_cast<std::int64_t>(std::time(nullptr));
+    for (const Committed* message : messages) {
+        if (message->fingerprint)
+            entries.push_back({message->fingerprint->digest, now, message->fingerprint->trace});
+    }
+    if (auto added = record->add(entries); !added)
+        log.warning("cannot record " + std::to_string(entries.size()) +
+                    " acknowledged message(s) against a resend: " + added.error().message() +
+                    "; if a 250 is lost now, the provider's copy will be delivered twice");
 }
 
 std::size_t Outbox::withdraw(mail::Sink& sink) {

@@ -11,6 +11,8 @@
 
 #include <asio/awaitable.hpp>
 #include <cstddef>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "mail/sink.h"
 #include "net/stream.h"
 #include "smtp/params.h"
+#include "smtp/resend_record.h"
 #include "util/log.h"
 #include "util/result.h"
 
@@ -29,7 +32,13 @@ struct Committed {
     std::string sender;
     std::size_t recipients = 0;
     std::size_t size = 0;
+    std::optional<Fingerprint> fingerprint{};  // to record before its 250 (resend_record.h)
 };
+
+// Records the fingerprints of `messages`, durable messages whose 250 is about
+// to be queued, in one write and one fdatasync. A failure is logged and costs
+// at worst a duplicate later: the 250s go out anyway.
+void remember(ResendRecord* record, std::span<const Committed* const> messages, const Log& log);
 
 class Outbox {
   public:
@@ -50,8 +59,9 @@ class Outbox {
         std::size_t octets = 0;     // their message data
         std::size_t failed = 0;     // the sync failed: 451, still the provider's
     };
-    // Syncs `sink` (when anything is staged), then places each staged reply.
-    asio::awaitable<Settled> settle(mail::Sink& sink);
+    // Syncs `sink` (when anything is staged), records the synced messages in
+    // `record` (if any), then places each staged reply.
+    asio::awaitable<Settled> settle(mail::Sink& sink, ResendRecord* record = nullptr);
     // Throws the staged messages away (the provider never heard 250 for
     // them, so it still has them); returns how many.
     std::size_t withdraw(mail::Sink& sink);

@@ -4,11 +4,13 @@
 
 namespace odmr::smtp {
 
-Server::Server(net::Reader& reader, mail::Sink& sink, const ServerConfig& config, const Log& log)
+Server::Server(net::Reader& reader, mail::Sink& sink, const ServerConfig& config, const Log& log,
+               ResendRecord* record)
     : reader_(reader),
       sink_(sink),
       config_(config),
       log_(log),
+      record_(record),
       deadline_(config.session_timeout),
       outbox_(log),
       receiver_(reader, config, log) {}
@@ -60,6 +62,7 @@ asio::awaitable<Result<SessionReport>> Server::run() {
         report_.failed += withdrawn;
         if (result) result = report_;
     }
+    if (record_ != nullptr) record_->end_session(clean_end_);
     co_return result;
 }
 
@@ -111,7 +114,9 @@ asio::awaitable<Result<SessionReport>> Server::serve() {
         if (auto handled = co_await dispatch(parse_command(*line)); !handled)
             co_return handled.error();
     }
-    if (auto sent = co_await sync_and_send(); !sent && !report_.quit) co_return sent.error();
+    auto sent = co_await sync_and_send();
+    if (!sent && !report_.quit) co_return sent.error();
+    clean_end_ = sent && report_.quit;  // the provider has read every 250
     co_return report_;
 }
 
@@ -148,7 +153,7 @@ asio::awaitable<Status> Server::dispatch(const Command& command) {
 // Group commit happens here, and only here: the sink's sync, before a staged
 // message's 250 can leave.
 asio::awaitable<Status> Server::sync_and_send() {
-    auto settled = co_await outbox_.settle(sink_);
+    auto settled = co_await outbox_.settle(sink_, record_);
     report_.delivered += settled.delivered;
     report_.octets += settled.octets;
     report_.refused += settled.failed;

@@ -24,6 +24,7 @@
 #include "smtp/command.h"
 #include "smtp/outbox.h"
 #include "smtp/refusal_log.h"
+#include "smtp/resend_record.h"
 #include "smtp/server_config.h"
 #include "smtp/transaction.h"
 #include "util/log.h"
@@ -38,12 +39,15 @@ struct SessionReport {
     std::size_t failed = 0;     // of those, refused because the local delivery failed
     std::size_t commands = 0;   // commands received
     std::size_t octets = 0;     // message data of the delivered messages
-    bool quit = false;          // the provider said QUIT
+    std::size_t duplicates = 0;  // offered again after a lost 250: answered 250, not stored
+    bool quit = false;           // the provider said QUIT
 };
 
 class Server {
   public:
-    Server(net::Reader& reader, mail::Sink& sink, const ServerConfig& config, const Log& log);
+    // `record`, if any: duplicate suppression (resend_record.h), across sessions.
+    Server(net::Reader& reader, mail::Sink& sink, const ServerConfig& config, const Log& log,
+           ResendRecord* record = nullptr);
 
     // Runs the session to its end. An error means a message was cut off or
     // the provider misbehaved past our limits; acknowledged messages are safe
@@ -94,6 +98,7 @@ class Server {
     mail::Reply delivery_failure(const Error& error, std::string_view generic) const;
     void refuse_message(const mail::Reply& reply, bool failed);
     void acknowledge(const Committed& message);
+    void suppress_duplicate(const Fingerprint& fingerprint);
 
     // Syncs the sink for the staged messages (group commit), then writes
     // every queued reply.
@@ -108,6 +113,8 @@ class Server {
     mail::Sink& sink_;
     const ServerConfig& config_;
     const Log& log_;
+    ResendRecord* record_;
+    bool clean_end_ = false;  // QUIT, and every reply written
     Deadline deadline_;
     Outbox outbox_;
     BodyReceiver receiver_;

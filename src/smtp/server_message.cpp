@@ -125,6 +125,7 @@ asio::awaitable<Status> Server::start_message() {
         co_return begun;
     }
     transaction_.message = OpenMessage(sink_);
+    if (record_ != nullptr) transaction_.message.fingerprint(envelope);
     co_return Status{};
 }
 
@@ -140,6 +141,11 @@ asio::awaitable<void> Server::finish_message() {
         reset_transaction();
         co_return;
     }
+    auto fingerprint = transaction_.message.finish_fingerprint();
+    if (fingerprint && record_->contains(fingerprint->digest)) {
+        suppress_duplicate(*fingerprint);
+        co_return;
+    }
     if (auto committed = co_await transaction_.message.commit(); !committed) {
         log_.error("message " + envelope.id + ": " + committed.error().message());
         refuse_message(
@@ -147,10 +153,13 @@ asio::awaitable<void> Server::finish_message() {
         reset_transaction();
         co_return;
     }
-    Committed message{envelope.id, envelope.sender, envelope.recipients.size(), transaction_.size};
+    Committed message{envelope.id, envelope.sender, envelope.recipients.size(), transaction_.size,
+                      std::move(fingerprint)};
     stored_ += stored_octets(transaction_.size, copies);
     reset_transaction();
     if (!sink_.batches()) {
+        const Committed* durable[] = {&message};
+        remember(record_, durable, log_);  // after commit(), before the 250 (resend_record.h)
         acknowledge(message);
         co_return;
     }
@@ -163,6 +172,20 @@ void Server::acknowledge(const Committed& message) {
     ++report_.delivered;
     report_.octets += message.size;
     outbox_.acknowledge(message);
+}
+
+// The provider sends again a message whose 250 it did not read: we have it
+// already (durable, then recorded, then acknowledged), so this copy goes
+// nowhere and the provider hears 250, which ends its retries.
+void Server::suppress_duplicate(const Fingerprint& fingerprint) {
+    const auto& envelope = transaction_.envelope;
+    transaction_.message.abort();
+    record_->matched(fingerprint.digest);
+    ++report_.duplicates;
+    log_.info("message " + envelope.id + " from <" + envelope.sender + "> (provider id " +
+              fingerprint.trace + ") was delivered before; not stored again");
+    outbox_.reply(250, "2.0.0", "OK already delivered, not stored again");
+    reset_transaction();
 }
 
 // The sink's failure as our reply: the local peer's own words when it has

@@ -6,6 +6,7 @@ OpenMessage& OpenMessage::operator=(OpenMessage&& other) noexcept {
     if (this != &other) {
         abort();
         sink_ = std::exchange(other.sink_, nullptr);
+        digest_ = std::move(other.digest_);
     }
     return *this;
 }

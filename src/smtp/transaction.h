@@ -12,22 +12,35 @@
 
 #include "mail/sink.h"
 #include "smtp/line_meter.h"
+#include "smtp/message_digest.h"
 #include "smtp/params.h"
 
 namespace odmr::smtp {
 
 // A message the sink has begun: aborted when dropped, unless committed.
+// When fingerprinted, its data is hashed on its way to the sink (the one
+// place every DATA and BDAT byte passes).
 class OpenMessage {
   public:
     OpenMessage() = default;
     explicit OpenMessage(mail::Sink& sink) : sink_(&sink) {}
-    OpenMessage(OpenMessage&& other) noexcept : sink_(std::exchange(other.sink_, nullptr)) {}
+    OpenMessage(OpenMessage&& other) noexcept
+        : sink_(std::exchange(other.sink_, nullptr)), digest_(std::move(other.digest_)) {}
     OpenMessage& operator=(OpenMessage&& other) noexcept;
     ~OpenMessage() { abort(); }
 
     bool is_open() const { return sink_ != nullptr; }
+    // Hash the envelope and the data from now on (duplicate suppression).
+    void fingerprint(const mail::Envelope& envelope) { digest_.emplace(envelope); }
+    // After the last write, once; nothing when not fingerprinted or untraced.
+    std::optional<Fingerprint> finish_fingerprint() {
+        return digest_ ? std::exchange(digest_, std::nullopt)->finish() : std::nullopt;
+    }
     // Only while open.
-    asio::awaitable<Status> write(std::span<const char> bytes) { return sink_->write(bytes); }
+    asio::awaitable<Status> write(std::span<const char> bytes) {
+        if (digest_) digest_->update(bytes);
+        return sink_->write(bytes);
+    }
     // The message is the sink's from now on (durable, or staged for its
     // sync); after a failure it is aborted.
     asio::awaitable<Status> commit();
@@ -35,6 +48,7 @@ class OpenMessage {
 
   private:
     mail::Sink* sink_ = nullptr;
+    std::optional<MessageDigest> digest_;
 };
 
 struct Transaction {

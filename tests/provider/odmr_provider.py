@@ -105,6 +105,15 @@ class ProviderConfig:
     # before answering it), "tls-handshake" (after "220 TLS go ahead", before the
     # handshake) or "turn" (right after "250" to ATRN). Only in the first session.
     cut_at: str = ""
+    # Duplicate suppression (issue 12): an Exim-like Received field with the queue id at the
+    # top of every body, as the provider wrote it when it queued the message; and cut points
+    # for the lost-250 window, for message K (1-based) of each session, without PIPELINING:
+    # right after sending its end of data (its reply unread), or right after reading that
+    # reply (as if the 250 were lost: the message stays queued). 0: no cut. Each cut
+    # happens once per provider: it sets its option back to 0.
+    received_trace: bool = False
+    cut_after_data: int = 0
+    cut_after_reply: int = 0
     timeout: float = 30.0  # seconds for any one read, write or handshake
     # Hostile before the turn (issue 12):
     greeting_extra: str = ""  # appended to the greeting line (may hold ESC, BEL, CR)
@@ -356,6 +365,7 @@ class _Conversation:
         self.wire, self.session = wire, session
         self.helo = ""
         self.user = ""
+        self.sent_count = 0  # transactions with data in this session (cut_after_*)
         self.in_transaction = False
         self.tls = False
         self.done = False
@@ -635,7 +645,8 @@ class _Conversation:
                 scripted_client.run(self.config.script, self.wire, self.session, claims,
                                     self.queue)
             else:
-                self._deliver(claims)
+                self._deliver([_with_trace(c, self.config.hostname) if self.config.received_trace
+                               else c for c in claims])
         finally:
             self.queue.release(claims)
 
@@ -652,6 +663,7 @@ class _Conversation:
             return
         self.session.customer_extensions = dict(client.esmtp_features)
         quit_sent = False
+        self.sent_count = 0
         for index, claim in enumerate(claims):
             quit_sent = self._transfer(client, claim, last=index + 1 == len(claims))
         if not quit_sent:
@@ -725,6 +737,9 @@ class _Conversation:
         if not accepted:
             client.rset()
             return replies, [], replies[recipients[-1]], False
+        self.sent_count += 1
+        if self.sent_count == self.config.cut_after_data:
+            self._cut_after_data(client, claim, bdat)
         if bdat:
             final = self._chunks_one_by_one(client, claim)
         else:
@@ -735,6 +750,11 @@ class _Conversation:
             except smtplib.SMTPDataError as error:
                 code, text = error.smtp_code, error.smtp_error
             final = _reply_text(code, text)
+        if self.sent_count == self.config.cut_after_reply:
+            self.config.cut_after_reply = 0
+            self.session.log("*", f"[read {final!r}, then cut: as if that reply were lost]")
+            self.wire.close()
+            raise _Dropped("provider cut the connection right after the reply to the data")
         for rcpt in accepted:
             replies[rcpt] = final
         return replies, accepted, final, False
@@ -828,6 +848,19 @@ class _Conversation:
         if code == 354:
             self._cut(client, (), claim.body)
 
+    def _cut_after_data(self, client: _ReversedClient, claim: Claim, bdat: bool) -> None:
+        """Send the whole message data and its end, then close without reading the reply."""
+        self.config.cut_after_data = 0
+        if bdat:
+            client.send_chunks((), self._frames(claim))
+        else:
+            code, _ = client.docmd("DATA")
+            if code == 354:
+                client.send_together((), re.sub(rb"(?m)^\.", b"..", claim.body) + b".\r\n")
+        self.session.log("*", "[end of data sent, then cut before its reply]")
+        self.wire.close()
+        raise _Dropped("provider cut the connection right after the end of the data")
+
     def _cut(self, client: _ReversedClient, commands, body: bytes) -> None:
         """Send COMMANDS and the first half of BODY, then close the connection."""
         client.send_together(commands, body[: len(body) // 2])
@@ -846,6 +879,17 @@ class _Conversation:
         client.send_chunks(commands, partial)
         self.wire.close()
         raise _Dropped("provider cut the connection halfway through the data")
+
+
+def _with_trace(claim: Claim, hostname: str) -> Claim:
+    """CLAIM with the Received field Exim writes when it queues a message: the same on
+    every attempt, its queue id naming this queued copy."""
+    field = (f"Received: from [192.0.2.25] (helo=origin.test)\r\n"
+             f"\tby {hostname} with esmtps (Exim 4.99.1)\r\n"
+             f"\t(envelope-from <{claim.sender}>)\r\n"
+             f"\tid 1vQodm-{claim.id}-XX\r\n"
+             f"\tTue, 01 Dec 2026 10:00:00 +0000\r\n").encode()
+    return dataclasses.replace(claim, body=field + claim.body)
 
 
 class _Hold:
@@ -1087,6 +1131,12 @@ def _parse_args(argv):
         help="also send recipients outside the ATRN domains")
     add("--drop-mid-data", action="store_true",
         help="cut the connection halfway through the first message body")
+    add("--received-trace", action="store_true",
+        help="put an Exim-like Received field with the queue id at the top of every body")
+    add("--cut-after-data", type=int, default=0, metavar="K",
+        help="cut the connection right after the end of data of message K of a session")
+    add("--cut-after-reply", type=int, default=0, metavar="K",
+        help="cut the connection right after reading the reply to message K's data")
     add("--timeout", type=float, default=defaults.timeout, help="seconds per read or write")
     add("--messages", type=int, default=0, help="queue this many generated messages")
     add("--to", action="append", default=[], metavar="ADDRESS",
@@ -1129,7 +1179,9 @@ def main(argv=None) -> int:
         smtputf8=args.smtputf8, dsn_ret=args.dsn_ret or "", dsn_notify=args.dsn_notify or "",
         script=args.script,
         send_foreign_recipients=args.send_foreign_recipients,
-        drop_mid_data=args.drop_mid_data, timeout=args.timeout)
+        drop_mid_data=args.drop_mid_data, received_trace=args.received_trace,
+        cut_after_data=args.cut_after_data, cut_after_reply=args.cut_after_reply,
+        timeout=args.timeout)
 
     log = None
     if args.log == "-":
