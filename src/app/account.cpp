@@ -11,6 +11,7 @@
 
 #include "app/command_line.h"
 #include "app/credentials.h"
+#include "app/duration.h"
 #include "app/proxy_credentials.h"
 #include "deliver/mda_sink.h"
 #include "deliver/placeholders.h"
@@ -282,6 +283,10 @@ Result<Account> resolve_account(const Options& o) {
     account.mda_timeout = std::chrono::seconds(o.mda_timeout);
     account.maildir_existing_only = o.maildir_existing_only;
     account.run_timeout = std::chrono::seconds(o.run_timeout);
+    auto retry_delay = parse_duration(o.run.retry_delay);  // per account: files may set it
+    if (!retry_delay)
+        return make_error(Errc::usage, "--retry-delay: " + retry_delay.error().detail);
+    account.retry_delay = *retry_delay;
     account.max_sessions = o.max_sessions;
 
     std::string hostname = o.helo_name.empty() ? local_host_name() : o.helo_name;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "app/duration.h"
 #include "app/options.h"
 #include "deliver/handoff.h"
 #include "deliver/local_endpoint.h"
@@ -39,7 +40,8 @@ struct Account {
     Duration connect_timeout{};
     Duration mda_timeout{};
     bool maildir_existing_only = false;  // refuse recipients without a Maildir
-    Duration run_timeout{};  // the whole run, every session (--run-timeout)
+    Duration run_timeout{};              // the whole run, every session (--run-timeout)
+    Millis retry_delay{3000};  // ask once more after a delivery and an empty turn (0: never)
     unsigned max_sessions = 100;
     std::unique_ptr<Secret> password;  // stable address: the customer config points at it
                                        // (null when only EXTERNAL is used, or --serverinfo)

@@ -243,7 +243,7 @@ asio::awaitable<FetchSummary> Runner::fetch_locked(const Account& account) {
         co_return failed;
     }
     Progress* progress = status_ != nullptr ? &status_->add(account.name) : nullptr;
-    FetchControl control{stop_.get_token(), settings_.retry_delay, progress};
+    FetchControl control{stop_.get_token(), account.retry_delay, progress};
     auto summary = co_await fetch(account, *receiver, **tls_context, log_, control);
     if (progress != nullptr) status_->remove(*progress);
     co_return summary;
@@ -255,9 +255,6 @@ Result<RunSettings> run_settings(const RunOptions& options) {
     RunSettings settings;
     settings.jobs = options.jobs;
     settings.lock_wait = std::chrono::seconds(options.lock_wait);
-    auto delay = parse_duration(options.retry_delay);
-    if (!delay) return make_error(Errc::usage, "--retry-delay: " + delay.error().detail);
-    settings.retry_delay = *delay;
     if (!options.interval.empty()) {
         auto interval = parse_duration(options.interval);
         if (!interval) return make_error(Errc::usage, "--interval: " + interval.error().detail);

@@ -20,7 +20,6 @@ namespace odmr::app {
 struct RunSettings {
     unsigned jobs = 4;
     Millis lock_wait{0};
-    Millis retry_delay{3000};
     std::optional<Millis> interval;  // --interval; none: one poll
     std::string report_json;         // --report-json FILE, "-" for stdout
     std::string metrics_file;        // --metrics-file FILE

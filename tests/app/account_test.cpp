@@ -116,3 +116,17 @@ TEST_CASE("a domain that is not a valid IDN is a usage error") {
         CHECK(account.error().is(Errc::usage));
     }
 }
+
+TEST_CASE("retry-delay belongs to the account: an account file may set it") {
+    Options o = serverinfo_options();
+    CHECK(resolve_account(o)->retry_delay == std::chrono::seconds(3));
+    o.run.retry_delay = "250ms";
+    CHECK(resolve_account(o)->retry_delay == std::chrono::milliseconds(250));
+    o.run.retry_delay = "0";
+    CHECK(resolve_account(o)->retry_delay.count() == 0);
+    o.run.retry_delay = "soon";
+    auto account = resolve_account(o);
+    REQUIRE_FALSE(account.ok());
+    CHECK(account.error().is(Errc::usage));
+    CHECK(account.error().detail.find("--retry-delay") != std::string::npos);
+}

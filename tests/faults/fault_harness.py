@@ -68,7 +68,7 @@ def format_table(cells) -> str:
     header = f"{'kind':8} {'fault':28}" + "".join(f"{c:>13}" for c in COLUMNS)
     lines = [header, "-" * len(header)]
     for cell in cells:
-        mark = "  (needs dedup)" if cell.needs_dedup and cell.doubled else ""
+        mark = "  (known window)" if cell.needs_dedup and cell.doubled else ""
         lines.append(f"{cell.kind:8} {cell.fault:28}"
                      + "".join(f"{getattr(cell, c):>13}" for c in COLUMNS)
                      + mark + (f"  [{cell.note}]" if cell.note else ""))
@@ -88,7 +88,7 @@ def body_of(raw: bytes) -> bytes:
 class FaultCase(unittest.TestCase):
     """One test per delivery kind and fault family; see the module text."""
 
-    needs_dedup: frozenset = frozenset()  # set by test_fault_matrix.py
+    needs_dedup: frozenset = frozenset()  # (kind, fault): KNOWN_DOUBLES of test_fault_matrix.py
 
     @classmethod
     def setUpClass(cls):
@@ -134,7 +134,7 @@ class FaultCase(unittest.TestCase):
     def provider(self, messages, **config) -> Provider:
         provider = Provider(ProviderConfig(
             user=USER, password=PASSWORD, domains=DOMAINS, certfile=str(self.ca.cert("server")),
-            keyfile=str(self.ca.key("server")), timeout=20, **config))
+            keyfile=str(self.ca.key("server")), timeout=20, received_trace=True, **config))
         provider.queue.add_all(messages)
         provider.start()
         self.addCleanup(provider.stop)
@@ -204,7 +204,7 @@ class FaultCase(unittest.TestCase):
         cell.lost += sum(1 for m in messages if not copies[m.message_id])
         cell.doubled = sum(n - 1 for n in copies.values() if n > 1)
         cell.partial = partial + len(store.leftovers())
-        cell.needs_dedup = cell.fault in self.needs_dedup
+        cell.needs_dedup = (cell.kind, cell.fault) in self.needs_dedup
         self.cells.append(cell)
         problems = []
         if queued:

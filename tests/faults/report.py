@@ -6,7 +6,7 @@
 Prints the whole matrix (kind × fault) and, with OUTPUT.md, writes the
 document: a summary per kind and fault family, then every cell. Fails when
 a cell lost a message, left a partial file, or doubled one outside the
-cells that wait for duplicate suppression (NEEDS_DEDUP).
+known windows (KNOWN_DOUBLES in test_fault_matrix.py).
 """
 
 import json
@@ -40,11 +40,16 @@ missing at the end; **doubled**: extra copies after the clean run;
 plus files left in our own Maildir's `tmp/` (a killed run's files are
 backdated by 40 hours; the next run's cleaner must remove them).
 
-The promise: lost = 0 and partial = 0 everywhere; doubled = 0 everywhere
-except where the provider lost our 250 (it hung up after the end of data,
-or odmr-fetch was killed between its commit and the provider reading the
-250): those cells (`NEEDS_DEDUP` in test_fault_matrix.py) need duplicate
-suppression after a lost 250 (issue 12, branch issue12-dedup).
+The promise: lost = 0 and partial = 0 everywhere; doubled = 0 everywhere,
+including where the provider lost our 250 (it hung up after the end of data
+or right after reading our reply): duplicate suppression (odmr-fetch(1),
+DUPLICATE SUPPRESSION) answers the copy sent again with 250 and does not
+store it. Two windows stay open and are marked "known window" below
+(`KNOWN_DOUBLES` in test_fault_matrix.py): handoff, where the reversed
+session belongs to the local MTA and so does suppressing duplicates; and
+`kill -9` between the sink's commit and the record's fdatasync — for mda,
+lmtp and smtp the peer finishes its delivery after odmr-fetch is gone, for
+maildir the window is one fdatasync.
 
 Regenerate (about 3 minutes with -j2):
 
@@ -63,14 +68,14 @@ test prints its seed).
 - A full disk and a read-only Maildir are answered with 4xx (452 4.3.1 at
   RCPT when `statvfs` shows too little room, 451 when a write fails), so the
   provider keeps the message; the next run with room stores it once.
-- Doubles appear only where the provider never read our 250. For `kill -9`
-  they are most frequent with mda and lmtp: once the whole message has been
-  handed to the MDA or to Dovecot, that process finishes the delivery even
-  though odmr-fetch is gone — the window between "committed" and "the
-  provider read 250" spans the peer's whole delivery, not just our reply.
-  Duplicate suppression must therefore record the message before it hands
-  it on (before the MDA starts, before the final dot to LMTP/SMTP), not
-  only before writing the 250.
+- Doubles appear only in the known windows: handoff when the provider
+  lost our 250 (the local MTA answers for the bridged session), and some
+  `kill -9` moments. For mda and lmtp a kill lands in the window more
+  often: once the whole message has been handed to the MDA or to Dovecot,
+  that process finishes the delivery though odmr-fetch is gone, before the
+  record of it is durable. Closing that would need the peer's cooperation
+  (or recording before the hand-off, which could lose mail if the hand-off
+  then failed — a loss is worse than a double).
 """
 
 
@@ -126,7 +131,7 @@ def markdown(cells) -> str:
     head = "| kind | fault | " + " | ".join(COLUMNS) + " |"
     rows = [head, "|" + " --- |" * (len(COLUMNS) + 2)]
     for c in cells:
-        fault = c.fault + (" (needs dedup)" if c.needs_dedup and c.doubled else "")
+        fault = c.fault + (" (known window)" if c.needs_dedup and c.doubled else "")
         fault += f" — {c.note}" if c.note else ""
         rows.append(f"| {c.kind} | {fault} | "
                     + " | ".join(str(getattr(c, col)) for col in COLUMNS) + " |")

@@ -640,13 +640,14 @@ class _Conversation:
     def _serve_turn(self, domains) -> None:
         limit = 1 if self.config.one_per_session else None
         claims = self.queue.claim(domains, self.config.send_foreign_recipients, limit)
+        sent = ([_with_trace(c, self.config.hostname) for c in claims]
+                if self.config.received_trace else claims)
         try:
             if self.config.script is not None:
-                scripted_client.run(self.config.script, self.wire, self.session, claims,
+                scripted_client.run(self.config.script, self.wire, self.session, sent,
                                     self.queue)
             else:
-                self._deliver([_with_trace(c, self.config.hostname) if self.config.received_trace
-                               else c for c in claims])
+                self._deliver(sent)
         finally:
             self.queue.release(claims)
 
