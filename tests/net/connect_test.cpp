@@ -1,5 +1,7 @@
 #include "net/connect.h"
 
+#include <sys/socket.h>
+
 #include <doctest/doctest.h>
 
 #include <asio/ip/tcp.hpp>
@@ -141,10 +143,14 @@ struct BlackHole {
     explicit BlackHole(asio::io_context& io) : listener(io, v4(0)), queued(io), waiting(io) {
         listener.listen(0);
         queued.connect(endpoint());
-        std::error_code ignored;
         waiting.open(tcp::v4());
         waiting.non_blocking(true);
-        waiting.connect(endpoint(), ignored);  // in progress, never completes
+        // asio's own connect() would wait for the handshake even on a
+        // non-blocking socket (for the kernel's two minutes of retries):
+        // the system call returns at once with EINPROGRESS.
+        auto target = endpoint();
+        [[maybe_unused]] int in_progress = ::connect(waiting.native_handle(), target.data(),
+                                                     static_cast<socklen_t>(target.size()));
     }
     tcp::endpoint endpoint() const { return listener.local_endpoint(); }
 };
