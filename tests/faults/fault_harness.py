@@ -26,11 +26,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-import unittest
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +38,7 @@ from test_end_to_end import header_message_id  # noqa: E402
 
 import make_test_ca  # noqa: E402  (tests/provider, on the path via fault_stores)
 from odmr_provider import Provider, ProviderConfig, make_messages  # noqa: E402
+from odmr_case import OdmrCase, write_secret  # noqa: E402
 
 USER = "example.org"
 PASSWORD = "odmr test password"
@@ -85,29 +83,18 @@ def body_of(raw: bytes) -> bytes:
     return parts[1] if len(parts) == 2 else b""
 
 
-class FaultCase(unittest.TestCase):
+class FaultCase(OdmrCase):
     """One test per delivery kind and fault family; see the module text."""
+
+    workspace_prefix = "odmr-faults"
 
     needs_dedup: frozenset = frozenset()  # (kind, fault): KNOWN_DOUBLES of test_fault_matrix.py
 
-    @classmethod
-    def setUpClass(cls):
-        binary = os.environ.get("ODMR_FETCH")
-        if not binary or not os.access(binary, os.X_OK):
-            raise RuntimeError("set ODMR_FETCH to the odmr-fetch binary (ctest does)")
-        cls.binary = os.path.abspath(binary)
-
     def setUp(self):
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"odmr-faults-{self._testMethodName}-"))
-        if not os.environ.get("ODMR_E2E_KEEP"):
-            self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
-        self.tmp.chmod(0o755)
+        self.make_workspace(shared=True)
         self.ca = make_test_ca.ensure(self.tmp / "ca")
-        self.password_file = self.tmp / "password"
-        self.password_file.write_text(PASSWORD + "\n")
-        self.password_file.chmod(0o600)
-        state = self.tmp / "state"
-        state.mkdir(mode=0o700)
+        self.password_file = write_secret(self.tmp / "password", PASSWORD)
+        state = Path(os.environ["STATE_DIRECTORY"])  # made by make_workspace
         self.env = {k: v for k, v in os.environ.items() if k != "JOURNAL_STREAM"}
         self.env.update(HOME=str(self.tmp), STATE_DIRECTORY=str(state),
                         XDG_STATE_HOME=str(state))

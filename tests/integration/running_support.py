@@ -6,12 +6,9 @@ check that the Maildir and the provider's queue agree exactly.
 
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
-import unittest
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -20,6 +17,7 @@ sys.path.insert(0, str(HERE.parent / "provider"))
 import make_test_ca  # noqa: E402
 import scripted_client as sc  # noqa: E402,F401
 from odmr_provider import Provider, ProviderConfig, make_messages  # noqa: E402,F401
+from odmr_case import OdmrCase, write_secret  # noqa: E402
 
 USER = "example.org"
 PASSWORD = "odmr test password"
@@ -57,30 +55,19 @@ def pause_mid_message(claims) -> list:
                     *sc.quit_steps()]
 
 
-class RunningCase(unittest.TestCase):
+class RunningCase(OdmrCase):
     """The base of the tests of running accounts; one scenario per test."""
 
-    @classmethod
-    def setUpClass(cls):
-        binary = os.environ.get("ODMR_FETCH")
-        if not binary or not os.access(binary, os.X_OK):
-            raise RuntimeError("set ODMR_FETCH to the odmr-fetch binary (ctest does)")
-        cls.binary = os.path.abspath(binary)
+    workspace_prefix = "odmr-run"
 
     def setUp(self):
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"odmr-run-{self._testMethodName}-"))
-        if not os.environ.get("ODMR_E2E_KEEP"):
-            self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.make_workspace()
         self.ca = make_test_ca.ensure(self.tmp / "ca")
         self.maildir = self.tmp / "Maildir"
-        self.password_file = self.tmp / "password"
-        descriptor = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(PASSWORD + "\n")
-        self.runtime = self.tmp / "run"
-        self.runtime.mkdir(mode=0o700)
+        self.password_file = write_secret(self.tmp / "password", PASSWORD)
+        self.runtime = Path(os.environ["XDG_RUNTIME_DIR"])  # made by make_workspace
         self.env = {k: v for k, v in os.environ.items()
-                    if k not in ("RUNTIME_DIRECTORY", "STATE_DIRECTORY", "JOURNAL_STREAM")}
+                    if k not in ("RUNTIME_DIRECTORY", "JOURNAL_STREAM")}
         self.env.update(XDG_RUNTIME_DIR=str(self.runtime), HOME=str(self.tmp))
         self.provider = None
         self.procs = []

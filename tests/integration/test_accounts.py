@@ -15,10 +15,8 @@ Every method `test_x` here is ctest test `accounts.x`. By hand:
 
 import os
 import pty
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
@@ -28,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "provider"))
 
 from odmr_provider import Provider, ProviderConfig, make_messages  # noqa: E402
+from odmr_case import OdmrCase  # noqa: E402
 
 USER = "example.org"
 PASSWORD = "odmr test password"
@@ -35,27 +34,22 @@ RUN_TIMEOUT = 60
 EX_USAGE, EX_CONFIG = 64, 78
 
 
-class Accounts(unittest.TestCase):
+class Accounts(OdmrCase):
     """odmr-fetch NAME, its files and its password sources."""
 
-    @classmethod
-    def setUpClass(cls):
-        binary = os.environ.get("ODMR_FETCH")
-        if not binary or not os.access(binary, os.X_OK):
-            raise RuntimeError("set ODMR_FETCH to the odmr-fetch binary (ctest does)")
-        cls.binary = os.path.abspath(binary)
+    workspace_prefix = "odmr-accounts"
 
     def setUp(self):
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"odmr-accounts-{self._testMethodName}-"))
-        if not os.environ.get("ODMR_E2E_KEEP"):
-            self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.make_workspace()
         self.home = self.tmp / "home"
         self.config = self.tmp / "config" / "odmr-fetch"
         self.config.mkdir(parents=True)
         self.home.mkdir()
         self.maildir = self.tmp / "Maildir"
         self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.home),
-                    "XDG_CONFIG_HOME": str(self.tmp / "config")}
+                    "XDG_CONFIG_HOME": str(self.tmp / "config"),
+                    "XDG_RUNTIME_DIR": os.environ["XDG_RUNTIME_DIR"],
+                    "STATE_DIRECTORY": os.environ["STATE_DIRECTORY"]}
         self.provider = Provider(ProviderConfig(user=USER, password=PASSWORD,
                                                 domains=("example.org", "example.com"),
                                                 no_starttls=True, timeout=20))

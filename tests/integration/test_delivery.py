@@ -30,7 +30,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 from pathlib import Path
@@ -42,6 +41,7 @@ sys.path.insert(0, str(HERE))
 import make_test_ca  # noqa: E402
 from fault_servers import FaultServer  # noqa: E402
 from odmr_provider import Provider, ProviderConfig, make_message  # noqa: E402
+from odmr_case import OdmrCase, write_secret  # noqa: E402
 from test_end_to_end import header_message_id  # noqa: E402
 
 USER = "example.org"
@@ -286,24 +286,14 @@ with open(name, "wb") as f:
 
 # ---------------------------------------------------------------- the tests
 
-class Delivery(unittest.TestCase):
+class Delivery(OdmrCase):
 
-    @classmethod
-    def setUpClass(cls):
-        binary = os.environ.get("ODMR_FETCH")
-        if not binary or not os.access(binary, os.X_OK):
-            raise RuntimeError("set ODMR_FETCH to the odmr-fetch binary (ctest does)")
-        cls.binary = os.path.abspath(binary)
+    workspace_prefix = "odmr-deliver"
 
     def setUp(self):
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"odmr-deliver-{self._testMethodName}-"))
-        if not os.environ.get("ODMR_E2E_KEEP"):
-            self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
-        self.tmp.chmod(0o755)  # Dovecot and Exim deliver as nobody
+        self.make_workspace(shared=True)
         self.ca = make_test_ca.ensure(self.tmp / "ca")
-        self.password_file = self.tmp / "password"
-        self.password_file.write_text(PASSWORD + "\n")
-        self.password_file.chmod(0o600)
+        self.password_file = write_secret(self.tmp / "password", PASSWORD)
         self.provider = None
         self.proc = None
         self.peer_logs = []

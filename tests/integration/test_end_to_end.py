@@ -20,10 +20,8 @@ Set ODMR_E2E_KEEP=1 to keep each test's temporary directory for a look.
 import mailbox
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 from pathlib import Path
 
@@ -31,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "provider"))
 
 import make_test_ca  # noqa: E402
+from odmr_case import OdmrCase, write_secret  # noqa: E402
 from odmr_provider import (Message, Provider, ProviderConfig,  # noqa: E402
                            make_message, make_messages)
 
@@ -96,29 +95,16 @@ def as_stored(message: Message) -> bytes:
     return message.body.replace(b"\r\n", b"\n")
 
 
-class EndToEnd(unittest.TestCase):
+class EndToEnd(OdmrCase):
     """odmr-fetch against the fake provider, one scenario per test."""
 
-    @classmethod
-    def setUpClass(cls):
-        binary = os.environ.get("ODMR_FETCH")
-        if not binary:
-            raise RuntimeError("ODMR_FETCH is not set: point it at the odmr-fetch binary "
-                               "(ctest sets it; by hand: ODMR_FETCH=build/odmr-fetch)")
-        if not os.access(binary, os.X_OK):
-            raise RuntimeError(f"ODMR_FETCH={binary} is not an executable file")
-        cls.binary = os.path.abspath(binary)
+    workspace_prefix = "odmr-e2e"
 
     def setUp(self):
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"odmr-e2e-{self._testMethodName}-"))
-        if not os.environ.get("ODMR_E2E_KEEP"):
-            self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.make_workspace()
         self.ca = make_test_ca.ensure(self.tmp / "ca")
         self.maildir = self.tmp / "Maildir"
-        self.password_file = self.tmp / "password"
-        descriptor = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(PASSWORD + "\n")
+        self.password_file = write_secret(self.tmp / "password", PASSWORD)
         self.provider = None
         self.proc = None
 

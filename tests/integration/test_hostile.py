@@ -10,10 +10,8 @@ scripted raw-socket client after the turn where the provider must misbehave.
 """
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 from pathlib import Path
@@ -24,6 +22,7 @@ sys.path.insert(0, str(HERE))
 
 import make_test_ca  # noqa: E402
 from odmr_provider import Provider, ProviderConfig, make_message  # noqa: E402
+from odmr_case import OdmrCase, write_secret  # noqa: E402
 from scripted_client import (HELLO, Expect, Pause, Send, deliver_with_data, line,  # noqa: E402
                              quit_steps)
 from test_end_to_end import split_stored  # noqa: E402
@@ -42,25 +41,15 @@ def small_message(rcpt="alice@example.org", sender="ada@origin.test", subject="H
     return make_message(sender, [rcpt], subject, "Short and well-behaved.\n")
 
 
-class Hostile(unittest.TestCase):
+class Hostile(OdmrCase):
 
-    @classmethod
-    def setUpClass(cls):
-        binary = os.environ.get("ODMR_FETCH")
-        if not binary or not os.access(binary, os.X_OK):
-            raise RuntimeError("set ODMR_FETCH to the odmr-fetch binary (ctest does)")
-        cls.binary = os.path.abspath(binary)
+    workspace_prefix = "odmr-hostile"
 
     def setUp(self):
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"odmr-hostile-{self._testMethodName}-"))
-        if not os.environ.get("ODMR_E2E_KEEP"):
-            self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.make_workspace()
         self.ca = make_test_ca.ensure(self.tmp / "ca")
         self.maildir = self.tmp / "Maildir"
-        self.password_file = self.tmp / "password"
-        descriptor = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(PASSWORD + "\n")
+        self.password_file = write_secret(self.tmp / "password", PASSWORD)
         self.provider = None
         self.proc = None
         self.elapsed = 0.0

@@ -26,6 +26,7 @@ sys.path.insert(0, str(HERE.parent / "provider"))
 sys.path.insert(0, str(HERE))
 
 from odmr_provider import make_message  # noqa: E402
+from odmr_case import OdmrCase  # noqa: E402
 import test_delivery  # noqa: E402  (not its class by name: unittest would run it here)
 from test_delivery import maildir_messages  # noqa: E402
 
@@ -47,10 +48,10 @@ def user_maildir(path: Path, uid: int, gid: int, subdirs=("tmp", "new", "cur")) 
     return path
 
 
-class MaildirSafety(unittest.TestCase):
+class MaildirSafety(OdmrCase):
     # The harness of test_delivery.py: provider, binary, assertions.
     _harness = test_delivery.Delivery
-    setUpClass = _harness.__dict__["setUpClass"]
+    workspace_prefix = _harness.workspace_prefix
     setUp = _harness.setUp
     start_provider = _harness.start_provider
     fetch = _harness.fetch

@@ -19,12 +19,10 @@ Set ODMR_E2E_KEEP=1 to keep each test's temporary directory.
 
 import os
 import re
-import shutil
 import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import unittest
 from pathlib import Path
 
@@ -34,6 +32,7 @@ sys.path.insert(0, str(HERE.parent / "provider"))
 import make_test_ca  # noqa: E402
 import sasl_server  # noqa: E402
 from odmr_provider import Provider, ProviderConfig, make_messages  # noqa: E402
+from odmr_case import OdmrCase, write_secret  # noqa: E402
 from socks5_server import Socks5Server  # noqa: E402
 
 USER = "example.org"
@@ -62,20 +61,13 @@ def have_ipv6() -> bool:
         return False
 
 
-class Reaching(unittest.TestCase):
+class Reaching(OdmrCase):
     """odmr-fetch reaching and authenticating to the fake provider."""
 
-    @classmethod
-    def setUpClass(cls):
-        binary = os.environ.get("ODMR_FETCH")
-        if not binary or not os.access(binary, os.X_OK):
-            raise RuntimeError("set ODMR_FETCH to the odmr-fetch binary (ctest does)")
-        cls.binary = os.path.abspath(binary)
+    workspace_prefix = "odmr-reach"
 
     def setUp(self):
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"odmr-reach-{self._testMethodName}-"))
-        if not os.environ.get("ODMR_E2E_KEEP"):
-            self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.make_workspace()
         self.ca = make_test_ca.ensure(self.tmp / "ca")
         self.maildir = self.tmp / "Maildir"
         self.password_file = self.write_secret("password", PASSWORD)
@@ -83,11 +75,7 @@ class Reaching(unittest.TestCase):
         self.proc = None
 
     def write_secret(self, name: str, value: str) -> Path:
-        path = self.tmp / name
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(value + "\n")
-        return path
+        return write_secret(self.tmp / name, value)
 
     # -- the two sides
 

@@ -14,10 +14,8 @@ machine, so a test can see what would have been relayed.
 
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 from pathlib import Path
 
@@ -27,6 +25,7 @@ sys.path.insert(0, str(HERE))
 
 import make_test_ca  # noqa: E402
 from odmr_provider import Provider, ProviderConfig, make_message  # noqa: E402
+from odmr_case import OdmrCase, write_secret  # noqa: E402
 from test_delivery import (DOMAINS, PASSWORD, RUN_TIMEOUT, USER, Exim,  # noqa: E402
                            maildir_messages, wait_for)
 from test_end_to_end import header_message_id  # noqa: E402
@@ -76,24 +75,14 @@ relayed:
         self.conf.write_text(conf)
 
 
-class Relaying(unittest.TestCase):
+class Relaying(OdmrCase):
 
-    @classmethod
-    def setUpClass(cls):
-        binary = os.environ.get("ODMR_FETCH")
-        if not binary or not os.access(binary, os.X_OK):
-            raise RuntimeError("set ODMR_FETCH to the odmr-fetch binary (ctest does)")
-        cls.binary = os.path.abspath(binary)
+    workspace_prefix = "odmr-relay"
 
     def setUp(self):
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"odmr-relay-{self._testMethodName}-"))
-        if not os.environ.get("ODMR_E2E_KEEP"):
-            self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
-        self.tmp.chmod(0o755)  # Exim delivers as nobody
+        self.make_workspace(shared=True)
         self.ca = make_test_ca.ensure(self.tmp / "ca")
-        self.password_file = self.tmp / "password"
-        self.password_file.write_text(PASSWORD + "\n")
-        self.password_file.chmod(0o600)
+        self.password_file = write_secret(self.tmp / "password", PASSWORD)
         self.proc = None
         self.exim_log = None
 

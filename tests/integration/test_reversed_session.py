@@ -27,10 +27,8 @@ Set ODMR_E2E_KEEP=1 to keep each test's temporary directory.
 import mailbox
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 from pathlib import Path
 
@@ -39,6 +37,7 @@ sys.path.insert(0, str(HERE.parent / "provider"))
 sys.path.insert(0, str(HERE))
 
 import make_test_ca  # noqa: E402
+from odmr_case import OdmrCase, write_secret  # noqa: E402
 from odmr_provider import (Message, Provider, ProviderConfig, make_message,  # noqa: E402
                            make_messages)
 from test_end_to_end import split_stored  # noqa: E402
@@ -110,26 +109,16 @@ def smuggling_messages():
     return messages
 
 
-class ReversedSession(unittest.TestCase):
+class ReversedSession(OdmrCase):
     """One scenario of the reversed session per test."""
 
-    @classmethod
-    def setUpClass(cls):
-        binary = os.environ.get("ODMR_FETCH")
-        if not binary or not os.access(binary, os.X_OK):
-            raise RuntimeError("set ODMR_FETCH to the odmr-fetch binary (ctest does)")
-        cls.binary = os.path.abspath(binary)
+    workspace_prefix = "odmr-rs"
 
     def setUp(self):
-        self.tmp = Path(tempfile.mkdtemp(prefix=f"odmr-rs-{self._testMethodName}-"))
-        if not os.environ.get("ODMR_E2E_KEEP"):
-            self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.make_workspace()
         self.ca = make_test_ca.ensure(self.tmp / "ca")
         self.maildir = self.tmp / "Maildir"
-        self.password_file = self.tmp / "password"
-        descriptor = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(PASSWORD + "\n")
+        self.password_file = write_secret(self.tmp / "password", PASSWORD)
         self.provider = None
         self.proc = None
 
