@@ -119,7 +119,10 @@ void Server::write_trace(mail::Envelope& envelope) {
     trace_.smtputf8 = transaction_.mail.smtputf8;
     trace_.id = envelope.id;
     trace_.recipients = envelope.recipients;
-    trace_.when = std::time(nullptr);
+    if (auto now = std::time(nullptr); now != trace_.when || trace_.date.empty()) {
+        trace_.when = now;
+        trace_.date = rfc5322_date(now);  // once a second at most
+    }
     received_.clear();
     append_received_header(received_, trace_);
     envelope.received = std::move(received_);

@@ -5,14 +5,6 @@
 namespace odmr::smtp {
 namespace {
 
-void append_rfc5322_date(std::string& out, std::time_t when) {
-    std::tm local{};
-    localtime_r(&when, &local);
-    char buffer[64];
-    std::size_t n = std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S %z", &local);
-    out.append(buffer, n);
-}
-
 std::string_view protocol(const Trace& trace) {
     bool tls = !trace.tls_version.empty();
     if (trace.smtputf8) return tls ? "UTF8SMTPS" : "UTF8SMTP";
@@ -21,6 +13,14 @@ std::string_view protocol(const Trace& trace) {
 }
 
 }  // namespace
+
+std::string rfc5322_date(std::time_t when) {
+    std::tm local{};
+    localtime_r(&when, &local);
+    char buffer[64];
+    std::size_t n = std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S %z", &local);
+    return std::string(buffer, n);
+}
 
 void append_header_safe(std::string& out, std::string_view s, bool utf8) {
     s = s.substr(0, 255);
@@ -66,7 +66,7 @@ void append_received_header(std::string& out, const Trace& trace) {
         out += '>';
     }
     out += ";\r\n\t";
-    append_rfc5322_date(out, trace.when);
+    out += trace.date.empty() ? rfc5322_date(trace.when) : trace.date;
     out += "\r\n";
 }
 

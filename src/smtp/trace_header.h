@@ -25,7 +25,11 @@ struct Trace {
     std::string id;
     std::span<const std::string> recipients;
     std::time_t when = 0;
+    std::string date;  // `when` as rfc5322_date() writes it; empty: written from `when`
 };
+
+// "Tue, 01 Dec 2026 11:00:00 +0000", in the local time zone.
+std::string rfc5322_date(std::time_t when);
 
 // The whole field, CRLF line ends, CRLF-terminated.
 std::string received_header(const Trace& trace);
