@@ -4,7 +4,10 @@ namespace odmr::net {
 
 OpTimer::OpTimer(const asio::any_io_executor& executor) : timer_(executor) {}
 
-void OpTimer::arm(Duration timeout) {
+void OpTimer::arm(Duration timeout, asio::cancellation_slot outer) {
+    if (outer.is_connected())
+        outer.assign(
+            [shared = state_](asio::cancellation_type type) { shared->signal.emit(type); });
     State& state = *state_;
     state.in_flight = true;
     state.fired = false;
@@ -18,7 +21,8 @@ void OpTimer::arm(Duration timeout) {
     });
 }
 
-bool OpTimer::disarm() {
+bool OpTimer::disarm(asio::cancellation_slot outer) {
+    if (outer.is_connected()) outer.clear();
     State& state = *state_;
     timer_.cancel();
     ++state.generation;  // an expiry already on its way is now stale

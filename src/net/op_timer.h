@@ -12,6 +12,7 @@
 #include <asio/cancellation_signal.hpp>
 #include <asio/error.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
 #include <cstdint>
 #include <memory>
 #include <tuple>
@@ -37,11 +38,16 @@ class OpTimer {
     // this timer's cancellation slot) and returns its awaitable. The outcome
     // is the operation's; its error code is Errc::timeout when the deadline
     // (or cancel()) cut it off. One operation at a time.
+    // The operation is bound to this timer's slot, not to the coroutine's:
+    // a cancellation of the coroutine (the other branch of a `||` won) is
+    // passed on to it.
     template <class Start>
     auto run(Duration timeout, Start start) -> decltype(start(std::declval<Token>())) {
-        arm(timeout);
+        asio::cancellation_state state = co_await asio::this_coro::cancellation_state;
+        asio::cancellation_slot outer = state.slot();
+        arm(timeout, outer);
         auto outcome = co_await start(token());
-        bool fired = disarm();
+        bool fired = disarm(outer);
         if (auto& ec = std::get<0>(outcome); fired && ec == asio::error::operation_aborted)
             ec = make_error_code(Errc::timeout);
         co_return outcome;
@@ -61,8 +67,8 @@ class OpTimer {
         bool fired = false;
     };
     Token token() { return asio::bind_cancellation_slot(state_->signal.slot(), use_tuple); }
-    void arm(Duration timeout);
-    bool disarm();  // true: the deadline (or cancel()) cut the operation off
+    void arm(Duration timeout, asio::cancellation_slot outer);
+    bool disarm(asio::cancellation_slot outer);  // true: the deadline (or cancel()) cut it off
 
     asio::steady_timer timer_;
     std::shared_ptr<State> state_ = std::make_shared<State>();

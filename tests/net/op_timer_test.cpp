@@ -3,10 +3,12 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/write.hpp>
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 #include <tuple>
 
@@ -121,4 +123,23 @@ TEST_CASE("cancel() ends the operation in flight at once, as a timeout") {
     CHECK(std::get<0>(*read) == make_error_code(Errc::timeout));
     CHECK(Clock::now() - start < 10s);
     timer.cancel();  // nothing in flight: nothing happens
+}
+
+TEST_CASE("when the coroutine is cancelled (the other side of a || won), so is the operation") {
+    using asio::experimental::awaitable_operators::operator||;
+    asio::io_context io;
+    auto pair = test::loopback_pair(io);
+    net::OpTimer timer(io.get_executor());
+    std::array<char, 16> buffer{};
+    std::optional<std::size_t> winner;
+    auto start = Clock::now();
+    auto race = [&]() -> asio::awaitable<std::size_t> {
+        auto won = co_await (read_within(timer, pair.server, buffer, 30s) || pause(20ms));
+        co_return won.index();
+    };
+    test::spawn(io, race(), winner);
+    test::run_all(io);
+    REQUIRE(winner);
+    CHECK(*winner == 1);
+    CHECK(Clock::now() - start < 10s);
 }
