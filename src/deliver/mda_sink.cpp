@@ -157,8 +157,9 @@ std::vector<std::string> MdaSink::environment(const std::string& recipient) cons
     std::vector<std::string> out{"SENDER=" + envelope_.sender};
     if (!recipient.empty()) {
         auto fields = address_fields(envelope_.sender, recipient);
-        out.insert(out.end(), {"RECIPIENT=" + fields.recipient, "LOCAL=" + fields.local,
-                               "DOMAIN=" + fields.domain});
+        out.insert(out.end(),
+                   {"RECIPIENT=" + std::string(fields.recipient),
+                    "LOCAL=" + std::string(fields.local), "DOMAIN=" + std::string(fields.domain)});
     }
     return out;
 }

@@ -48,19 +48,57 @@ void scan(std::string_view pattern, Text on_text, Name on_name) {
     }
 }
 
-std::string field(const AddressFields& fields, std::string_view name) {
+// The value of "{name}" for a known_field() name.
+std::string_view field(const AddressFields& fields, std::string_view name) {
     if (name == "sender") return fields.sender;
     if (name == "recipient") return fields.recipient;
     if (name == "local") return fields.local;
     if (name == "domain") return fields.domain;
-    return "{" + std::string(name) + "}";
+    return {};
+}
+
+bool known_field(std::string_view name) {
+    return name == "sender" || name == "recipient" || name == "local" || name == "domain";
+}
+
+// An unknown "{name}" stays as it is.
+void append_unknown(std::string& out, std::string_view name) {
+    out += '{';
+    out += name;
+    out += '}';
+}
+
+// path_component(value), or of text::lower(value) when `lower`, appended to `out`.
+void append_path_component(std::string& out, std::string_view value, bool lower) {
+    if (value.empty()) {
+        out += "%00";  // an address never holds NUL: no collision
+        return;
+    }
+    for (std::size_t i = 0; i < value.size();) {
+        char c = lower ? text::to_lower(value[i]) : value[i];
+        auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x80) {
+            std::size_t n = utf8_length(value, i);
+            bool c1_control =
+                n == 2 && byte == 0xc2 && static_cast<unsigned char>(value[i + 1]) < 0xa0;
+            if (n > 0 && !c1_control) {
+                out.append(value.substr(i, n));
+                i += n;
+                continue;
+            }
+        }
+        if (plain_byte(c) && !(i == 0 && c == '.'))
+            out += c;
+        else
+            append_escaped(out, byte);
+        ++i;
+    }
 }
 
 }  // namespace
 
 AddressFields address_fields(std::string_view sender, std::string_view recipient) {
-    return {std::string(sender), std::string(recipient),
-            std::string(mail::local_part_of(recipient)), std::string(mail::domain_of(recipient))};
+    return {sender, recipient, mail::local_part_of(recipient), mail::domain_of(recipient)};
 }
 
 Status check_placeholders(std::string_view pattern, const std::vector<std::string_view>& allowed) {
@@ -101,7 +139,12 @@ std::string expand_raw(std::string_view pattern, const AddressFields& fields) {
     std::string out;
     scan(
         pattern, [&](std::string_view text) { out += text; },
-        [&](std::string_view name) { out += field(fields, name); });
+        [&](std::string_view name) {
+            if (known_field(name))
+                out += field(fields, name);
+            else
+                append_unknown(out, name);
+        });
     return out;
 }
 
@@ -109,32 +152,18 @@ std::string expand_path(std::string_view pattern, const AddressFields& fields) {
     std::string out;
     scan(
         pattern, [&](std::string_view text) { out += text; },
-        [&](std::string_view name) { out += path_component(text::lower(field(fields, name))); });
+        [&](std::string_view name) {
+            if (known_field(name))
+                append_path_component(out, field(fields, name), true);
+            else
+                append_path_component(out, "{" + std::string(name) + "}", true);
+        });
     return out;
 }
 
 std::string path_component(std::string_view value) {
-    if (value.empty()) return "%00";  // an address never holds NUL: no collision
     std::string out;
-    for (std::size_t i = 0; i < value.size();) {
-        char c = value[i];
-        auto byte = static_cast<unsigned char>(c);
-        if (byte >= 0x80) {
-            std::size_t n = utf8_length(value, i);
-            bool c1_control =
-                n == 2 && byte == 0xc2 && static_cast<unsigned char>(value[i + 1]) < 0xa0;
-            if (n > 0 && !c1_control) {
-                out.append(value.substr(i, n));
-                i += n;
-                continue;
-            }
-        }
-        if (plain_byte(c) && !(i == 0 && c == '.'))
-            out += c;
-        else
-            append_escaped(out, byte);
-        ++i;
-    }
+    append_path_component(out, value, false);
     return out;
 }
 

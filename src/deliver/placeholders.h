@@ -12,14 +12,16 @@
 
 namespace odmr::deliver {
 
+// Views into the addresses they were made from (no copies: two of these per
+// recipient and message).
 struct AddressFields {
-    std::string sender;     // empty for the null reverse-path
-    std::string recipient;  // "local@domain"
-    std::string local;
-    std::string domain;
+    std::string_view sender;     // empty for the null reverse-path
+    std::string_view recipient;  // "local@domain"
+    std::string_view local;
+    std::string_view domain;
 };
 
-// The fields of `recipient` with `sender`.
+// The fields of `recipient` with `sender`; valid as long as both are.
 AddressFields address_fields(std::string_view sender, std::string_view recipient);
 
 // Checks every "{name}" of `pattern` against `allowed` ("recipient", ...).

@@ -2,7 +2,6 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <asio/experimental/awaitable_operators.hpp>
 #include <asio/write.hpp>
 
 #include "net/awaitable.h"
@@ -12,17 +11,12 @@
 namespace odmr::net {
 namespace {
 
-using asio::experimental::awaitable_operators::operator||;
-
-// Runs `op` against a timer; returns the operation's error code, or
-// Errc::timeout when the timer won (the operation is then cancelled).
+// Runs `op` (started with the completion token it is given) within
+// `timeout`; Errc::timeout when the deadline cut it off (it is cancelled).
 template <class Op>
-asio::awaitable<std::pair<std::error_code, std::size_t>> race(asio::steady_timer& timer,
-                                                              Duration timeout, Op op) {
-    timer.expires_after(timeout);
-    auto winner = co_await (std::move(op) || timer.async_wait(use_tuple));
-    if (winner.index() == 1) co_return std::pair{make_error_code(Errc::timeout), std::size_t{0}};
-    auto [ec, n] = std::get<0>(winner);
+asio::awaitable<std::pair<std::error_code, std::size_t>> race(OpTimer& timer, Duration timeout,
+                                                              Op op) {
+    auto [ec, n] = co_await timer.run(timeout, op);
     co_return std::pair{std::error_code(ec), n};
 }
 
@@ -38,16 +32,15 @@ Error io_error(const std::error_code& ec, const char* what) {
     return make_error(ec, what);
 }
 
-// Waits until `socket` is ready for `wait`, racing `timer`; Errc::timeout
-// when the timer won (or was cancelled: stop_reading).
-asio::awaitable<std::error_code> ready(asio::steady_timer& timer, asio::ip::tcp::socket& socket,
-                                       TlsWait wait, Duration timeout) {
+// Waits until `socket` is ready for `wait`, within `timeout`; Errc::timeout
+// when the deadline passed first (or the timer was cancelled: stop_reading).
+asio::awaitable<std::error_code> ready(OpTimer& timer, asio::ip::tcp::socket& socket, TlsWait wait,
+                                       Duration timeout) {
     auto type =
         wait == TlsWait::readable ? asio::socket_base::wait_read : asio::socket_base::wait_write;
-    timer.expires_after(timeout);
-    auto winner = co_await (socket.async_wait(type, use_tuple) || timer.async_wait(use_tuple));
-    if (winner.index() == 1) co_return make_error_code(Errc::timeout);
-    co_return std::get<0>(std::get<0>(winner));
+    auto [ec] =
+        co_await timer.run(timeout, [&](auto token) { return socket.async_wait(type, token); });
+    co_return ec;
 }
 
 asio::any_io_executor executor_of(auto& socket) {
@@ -86,7 +79,7 @@ SSL* Stream::ssl() const {
 }
 
 template <class Step>
-asio::awaitable<std::pair<std::error_code, std::size_t>> Stream::drive(asio::steady_timer& timer,
+asio::awaitable<std::pair<std::error_code, std::size_t>> Stream::drive(OpTimer& timer,
                                                                        Duration timeout,
                                                                        bool reading, Step step) {
     Deadline deadline(timeout);
@@ -115,9 +108,9 @@ asio::awaitable<Result<std::size_t>> Stream::read_some(std::span<char> into, Dur
         result = co_await drive(timer_, timeout, true, [&] { return tls_->read(into); });
     } else {
         auto buffer = asio::buffer(into.data(), into.size());
-        result = co_await race(timer_, timeout, on_socket([&](auto& socket) {
-                                   return socket.async_read_some(buffer, use_tuple);
-                               }));
+        result = co_await race(timer_, timeout, [&](auto token) {
+            return on_socket([&](auto& socket) { return socket.async_read_some(buffer, token); });
+        });
     }
     auto [ec, n] = result;
     if (ec && reading_stopped_) co_return stopped_error();
@@ -136,10 +129,10 @@ asio::awaitable<Status> Stream::write(std::span<const char> bytes, Duration time
              })).first;
     } else {
         auto buffer = asio::buffer(bytes.data(), bytes.size());
-        ec = (co_await race(write_timer_, timeout, on_socket([&](auto& socket) {
-                                return asio::async_write(socket, buffer, use_tuple);
-                            })))
-                 .first;
+        ec = (co_await race(write_timer_, timeout, [&](auto token) {
+                 return on_socket(
+                     [&](auto& socket) { return asio::async_write(socket, buffer, token); });
+             })).first;
     }
     if (ec) co_return io_error(ec, "writing to the peer");
     co_return Status{};
@@ -200,7 +193,7 @@ std::string Stream::remote_address() const {
 
 void Stream::stop_reading() {
     reading_stopped_ = true;
-    timer_.cancel();  // the read or handshake racing it gives up now
+    timer_.cancel();  // the read or handshake in flight gives up now
 }
 
 void Stream::close() {

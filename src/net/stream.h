@@ -17,6 +17,7 @@
 
 #include "net/certificate.h"
 #include "net/channel_binding.h"
+#include "net/op_timer.h"
 #include "net/tls.h"
 #include "net/tls_session.h"
 #include "util/result.h"
@@ -78,15 +79,14 @@ class Stream {
     // Repeats `step` (one non-blocking OpenSSL call) until it is over, waiting
     // for the socket's readiness in between, all within `timeout`.
     template <class Step>
-    asio::awaitable<std::pair<std::error_code, std::size_t>> drive(asio::steady_timer& timer,
-                                                                   Duration timeout, bool reading,
-                                                                   Step step);
+    asio::awaitable<std::pair<std::error_code, std::size_t>> drive(OpTimer& timer, Duration timeout,
+                                                                   bool reading, Step step);
 
     std::variant<asio::ip::tcp::socket, LocalSocket> socket_;
     SSL_CTX* tls_context_ = nullptr;  // TCP that may turn to TLS
     std::optional<TlsSession> tls_;   // OpenSSL on the socket, from handshake() on
-    asio::steady_timer timer_;        // reads and the handshake
-    asio::steady_timer write_timer_;  // writes: one read and one write may be in flight at once
+    OpTimer timer_;                   // reads and the handshake
+    OpTimer write_timer_;             // writes: one read and one write may be in flight at once
     bool tls_active_ = false;
     bool reading_stopped_ = false;
 };

@@ -161,9 +161,11 @@ Result<std::string> Scram::respond(std::string_view challenge) {
     }
 }
 
+// `value` is the provider's: shown only as server_said() makes it (printable, bounded).
 Error Scram::server_error(std::string_view value) {
-    diagnostic_ = "e=" + std::string(value);
-    std::string why = "the provider refused " + name_ + ": " + std::string(value);
+    std::string said = server_said(value);
+    diagnostic_ = "e=" + said;
+    std::string why = "the provider refused " + name_ + ": " + said;
     if (value == "channel-bindings-dont-match")
         return make_error(Errc::protocol,
                           why +

@@ -1,20 +1,31 @@
 #include "smtp/outbox.h"
 
 #include <cassert>
+#include <charconv>
 #include <ctime>
+#include <iterator>
 
 namespace odmr::smtp {
 
 void Outbox::reply(int code, std::string_view enhanced, std::string_view text) {
-    std::string line = std::to_string(code);
-    line += ' ';
+    reply(code, enhanced, text, "");
+}
+
+// Straight into output_ (no line of its own: one of these per command).
+void Outbox::reply(int code, std::string_view enhanced, std::string_view text,
+                   std::string_view more) {
+    std::size_t start = output_.size();
+    char digits[16];
+    auto end = std::to_chars(std::begin(digits), std::end(digits), code).ptr;
+    output_.append(digits, end);
+    output_ += ' ';
     if (!enhanced.empty()) {
-        line += enhanced;
-        line += ' ';
+        output_ += enhanced;
+        output_ += ' ';
     }
-    line += text;
-    log_.wire("C> ", line);
-    output_ += line;
+    output_ += text;
+    output_ += more;
+    log_.wire("C> ", std::string_view(output_).substr(start));
     output_ += "\r\n";
 }
 
@@ -29,10 +40,11 @@ void Outbox::reply_lines(int code, const std::vector<std::string>& lines) {
 
 void Outbox::acknowledge(const Committed& message) {
     ++unsent_acks_;
-    log_.info("message " + message.id + " from <" + message.sender + "> delivered (" +
-              std::to_string(message.size) + " octets, " + std::to_string(message.recipients) +
-              " recipient" + (message.recipients == 1 ? "" : "s") + ")");
-    reply(250, "2.0.0", "OK delivered as " + message.id);
+    if (log_.level() >= 2)
+        log_.info("message " + message.id + " from <" + message.sender + "> delivered (" +
+                  std::to_string(message.size) + " octets, " + std::to_string(message.recipients) +
+                  " recipient" + (message.recipients == 1 ? "" : "s") + ")");
+    reply(250, "2.0.0", "OK delivered as ", message.id);
 }
 
 void Outbox::stage(Committed message) {

@@ -72,6 +72,9 @@ class Outbox {
     bool acknowledgements_due() const { return unsent_acks_ > 0; }
 
   private:
+    // The reply's text is `text` followed by `more`.
+    void reply(int code, std::string_view enhanced, std::string_view text, std::string_view more);
+
     struct Staged {
         Committed message;
         std::size_t offset = 0;  // where its reply belongs in output_

@@ -43,6 +43,8 @@ void Server::enter(State next) {
 }
 
 void Server::reset_transaction() {
+    if (!transaction_.envelope.received.empty())
+        received_ = std::move(transaction_.envelope.received);  // its buffer, for the next message
     transaction_ = Transaction{};  // aborts a message the sink had begun
     if (state_ == State::mail || state_ == State::rcpt || state_ == State::chunks)
         enter(State::ready);

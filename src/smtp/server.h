@@ -26,6 +26,7 @@
 #include "smtp/refusal_log.h"
 #include "smtp/resend_record.h"
 #include "smtp/server_config.h"
+#include "smtp/trace_header.h"
 #include "smtp/transaction.h"
 #include "util/log.h"
 #include "util/result.h"
@@ -72,6 +73,7 @@ class Server {
     static const char* name(State state);
     void enter(State next);  // the only place the state changes
     void reset_transaction();
+    void write_trace(mail::Envelope& envelope);
 
     asio::awaitable<Result<SessionReport>> serve();
     asio::awaitable<Status> dispatch(const Command& command);
@@ -126,6 +128,9 @@ class Server {
     bool discarding_chunks_ = false;  // a BDAT failed: pipelined chunks after it are not errors
     std::uint64_t stored_ = 0;        // octets committed this session, copies counted
     Transaction transaction_;
+    Trace trace_;               // our Received: field's parts, kept for the session
+    bool trace_known_ = false;  // its peer address and TLS looked up
+    std::string received_;      // its text: the buffer each message's envelope borrows
     SessionReport report_;
     RefusalLog refusals_{log_};  // refused recipients, summarised
 };

@@ -3,7 +3,6 @@
 #include <ctime>
 
 #include "smtp/server.h"
-#include "smtp/trace_header.h"
 
 namespace odmr::smtp {
 namespace {
@@ -100,24 +99,38 @@ asio::awaitable<Status> Server::data_cut_off(const Error& error) {
     co_return error;
 }
 
+// Our Received: field into the envelope, in a buffer kept for the session
+// (reset_transaction() takes it back); the parts that cannot change within
+// the session (the peer's address, TLS) are looked up once.
+void Server::write_trace(mail::Envelope& envelope) {
+    if (!trace_known_) {
+        trace_known_ = true;
+        auto& stream = reader_.stream();
+        trace_.client_address = stream.remote_address();
+        trace_.hostname = config_.hostname;
+        if (stream.tls_active()) {
+            auto info = stream.tls_info();
+            trace_.tls_version = info.version;
+            trace_.tls_cipher = info.cipher;
+        }
+    }
+    trace_.client_name = client_name_;
+    trace_.esmtp = esmtp_;
+    trace_.smtputf8 = transaction_.mail.smtputf8;
+    trace_.id = envelope.id;
+    trace_.recipients = envelope.recipients;
+    if (auto now = std::time(nullptr); now != trace_.when || trace_.date.empty()) {
+        trace_.when = now;
+        trace_.date = rfc5322_date(now);  // once a second at most
+    }
+    received_.clear();
+    append_received_header(received_, trace_);
+    envelope.received = std::move(received_);
+}
+
 asio::awaitable<Status> Server::start_message() {
     auto& envelope = transaction_.envelope;
-    auto& stream = reader_.stream();
-    Trace trace;
-    trace.client_name = client_name_;
-    trace.client_address = stream.remote_address();
-    trace.hostname = config_.hostname;
-    trace.esmtp = esmtp_;
-    trace.smtputf8 = transaction_.mail.smtputf8;
-    trace.id = envelope.id;
-    trace.recipients = envelope.recipients;
-    trace.when = std::time(nullptr);
-    if (stream.tls_active()) {
-        auto info = stream.tls_info();
-        trace.tls_version = info.version;
-        trace.tls_cipher = info.cipher;
-    }
-    envelope.received = received_header(trace);
+    write_trace(envelope);
     auto begun = co_await sink_.begin(envelope);
     if (!begun) {
         log_.error("message " + envelope.id +
@@ -130,7 +143,7 @@ asio::awaitable<Status> Server::start_message() {
 }
 
 asio::awaitable<void> Server::finish_message() {
-    const auto& envelope = transaction_.envelope;
+    auto& envelope = transaction_.envelope;
     std::size_t copies = sink_.copies(envelope.recipients.size());
     if (auto over = message_over_bound(config_.stored, transaction_.size, copies))
         transaction_.refuse(*over);
@@ -153,8 +166,9 @@ asio::awaitable<void> Server::finish_message() {
         reset_transaction();
         co_return;
     }
-    Committed message{envelope.id, envelope.sender, envelope.recipients.size(), transaction_.size,
-                      std::move(fingerprint)};
+    // The transaction ends here: its id and sender move on with the message.
+    Committed message{std::move(envelope.id), std::move(envelope.sender),
+                      envelope.recipients.size(), transaction_.size, std::move(fingerprint)};
     stored_ += stored_octets(transaction_.size, copies);
     reset_transaction();
     if (!sink_.batches()) {

@@ -5,6 +5,15 @@
 namespace odmr::smtp {
 namespace {
 
+std::string_view protocol(const Trace& trace) {
+    bool tls = !trace.tls_version.empty();
+    if (trace.smtputf8) return tls ? "UTF8SMTPS" : "UTF8SMTP";
+    if (trace.esmtp) return tls ? "ESMTPS" : "ESMTP";
+    return tls ? "SMTPS" : "SMTP";
+}
+
+}  // namespace
+
 std::string rfc5322_date(std::time_t when) {
     std::tm local{};
     localtime_r(&when, &local);
@@ -13,35 +22,57 @@ std::string rfc5322_date(std::time_t when) {
     return std::string(buffer, n);
 }
 
-std::string protocol(const Trace& trace) {
-    std::string out = trace.smtputf8 ? "UTF8SMTP" : trace.esmtp ? "ESMTP" : "SMTP";
-    if (!trace.tls_version.empty()) out += "S";
-    return out;
-}
-
-}  // namespace
-
-std::string header_safe(std::string_view s, bool utf8) {
+void append_header_safe(std::string& out, std::string_view s, bool utf8) {
     s = s.substr(0, 255);
     bool allow_utf8 = utf8 && is_utf8(s);
-    std::string out;
     for (char c : s) {
         auto u = static_cast<unsigned char>(c);
         bool printable = u > 0x20 && u < 0x7f && c != '(' && c != ')' && c != '\\';
         out += (printable || (allow_utf8 && u >= 0x80)) ? c : '?';
     }
+}
+
+std::string header_safe(std::string_view s, bool utf8) {
+    std::string out;
+    append_header_safe(out, s, utf8);
     return out;
 }
 
+// One append after another into `out` (a buffer the session reuses).
+void append_received_header(std::string& out, const Trace& trace) {
+    out += "Received: from ";
+    append_header_safe(out, trace.client_name, false);
+    if (!trace.client_address.empty()) {
+        out += " ([";
+        out += trace.client_address;
+        out += "])";
+    }
+    out += "\r\n\tby ";
+    out += trace.hostname;
+    out += " (odmr-fetch) with ";
+    out += protocol(trace);
+    if (!trace.tls_version.empty()) {
+        out += " (";
+        out += trace.tls_version;
+        out += ':';
+        out += trace.tls_cipher;
+        out += ')';
+    }
+    out += "\r\n\tid ";
+    out += trace.id;
+    if (trace.recipients.size() == 1) {
+        out += "\r\n\tfor <";
+        append_header_safe(out, trace.recipients.front(), trace.smtputf8);
+        out += '>';
+    }
+    out += ";\r\n\t";
+    out += trace.date.empty() ? rfc5322_date(trace.when) : trace.date;
+    out += "\r\n";
+}
+
 std::string received_header(const Trace& trace) {
-    std::string out = "Received: from " + header_safe(trace.client_name, false);
-    if (!trace.client_address.empty()) out += " ([" + trace.client_address + "])";
-    out += "\r\n\tby " + trace.hostname + " (odmr-fetch) with " + protocol(trace);
-    if (!trace.tls_version.empty()) out += " (" + trace.tls_version + ":" + trace.tls_cipher + ")";
-    out += "\r\n\tid " + trace.id;
-    if (trace.recipients.size() == 1)
-        out += "\r\n\tfor <" + header_safe(trace.recipients.front(), trace.smtputf8) + ">";
-    out += ";\r\n\t" + rfc5322_date(trace.when) + "\r\n";
+    std::string out;
+    append_received_header(out, trace);
     return out;
 }
 

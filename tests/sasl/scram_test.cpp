@@ -160,6 +160,19 @@ TEST_CASE("e=channel-bindings-dont-match points at an interception") {
     CHECK(error.message().find("intercepts TLS") != std::string::npos);
 }
 
+TEST_CASE("an e= value with control characters is shown only as printable, bounded text") {
+    Sha256Vector v;
+    first_message(v.mechanism);
+    must_respond(v.mechanism, sha256_server_first);
+    std::string hostile = "bad\x1b[2J\r\nforged: yes" + std::string(1000, 'x');
+    auto error = must_fail(v.mechanism, "e=" + hostile);
+    CHECK(error.is(Errc::auth_rejected));
+    CHECK(v.mechanism.diagnostic().starts_with("e=bad?[2J??forged: yes"));
+    CHECK(v.mechanism.diagnostic().size() == 2 + max_server_said);
+    CHECK(error.message().find('\x1b') == std::string::npos);
+    CHECK(error.message().find('\n') == std::string::npos);
+}
+
 TEST_CASE("a challenge after the last step is refused") {
     Sha256Vector v;
     first_message(v.mechanism);

@@ -89,3 +89,91 @@ TEST_CASE("a message without a provider Received field has no fingerprint") {
     CHECK_FALSE(digest_in_pieces(envelope(), huge, 100));
     CHECK_FALSE(digest_in_pieces(envelope(), "", 1));
 }
+
+// The identity is trace + envelope + header section + length (message_digest.h):
+// a provider re-sends a message from its spool, headers byte for byte, so the
+// body is counted, not hashed.
+TEST_CASE("the same header section and length with other bodies are the same identity") {
+    std::string head = exim_received + "Subject: hi\r\n\r\n";
+    for (std::size_t piece : {1, 3, 64, 4096}) {
+        CAPTURE(piece);
+        auto a = digest_in_pieces(envelope(), head + "Hello.\r\n", piece);
+        auto b = digest_in_pieces(envelope(), head + "Howdy.\r\n", piece);
+        REQUIRE(a);
+        REQUIRE(b);
+        CHECK(a->digest == b->digest);
+    }
+}
+
+TEST_CASE("another length, header field or recipient is another identity") {
+    std::string head = exim_received + "Subject: hi\r\n\r\n";
+    auto a = digest_in_pieces(envelope(), head + "Hello.\r\n", 5);
+    REQUIRE(a);
+    auto longer = digest_in_pieces(envelope(), head + "Hello!!\r\n", 5);
+    REQUIRE(longer);
+    CHECK(longer->digest != a->digest);
+    auto other_subject =
+        digest_in_pieces(envelope(), exim_received + "Subject: ho\r\n\r\nHello.\r\n", 5);
+    REQUIRE(other_subject);
+    CHECK(other_subject->digest != a->digest);
+    Envelope one = envelope();
+    one.recipients.pop_back();
+    auto fewer = digest_in_pieces(one, head + "Hello.\r\n", 5);
+    REQUIRE(fewer);
+    CHECK(fewer->digest != a->digest);
+}
+
+TEST_CASE("the header section ends at the first empty line, wherever the updates split it") {
+    // The body repeats an empty line; only the first one ends the section.
+    std::string head = exim_received + "Subject: hi\r\n\r\n";
+    std::string body_a = "one\r\n\r\ntwo\r\n";
+    std::string body_b = "uno\r\n\r\ndos\r\n";
+    auto whole = digest_in_pieces(envelope(), head + body_a, 1 << 20);
+    REQUIRE(whole);
+    for (std::size_t piece = 1; piece <= 9; ++piece) {
+        CAPTURE(piece);
+        auto a = digest_in_pieces(envelope(), head + body_a, piece);
+        auto b = digest_in_pieces(envelope(), head + body_b, piece);
+        REQUIRE(a);
+        REQUIRE(b);
+        CHECK(a->digest == whole->digest);
+        CHECK(b->digest == whole->digest);
+    }
+}
+
+TEST_CASE("a header section over the bound is hashed up to the bound") {
+    std::string head =
+        exim_received + "X-Long: " + std::string(odmr::smtp::max_header_section, 'a');
+    auto a = digest_in_pieces(envelope(), head + "b\r\n\r\nbody\r\n", 1000);
+    auto b = digest_in_pieces(envelope(), head + "c\r\n\r\nbody\r\n", 1000);
+    REQUIRE(a);
+    REQUIRE(b);
+    CHECK(a->digest == b->digest);
+    CHECK(a->trace == "1vQ2Ab-000123-4x");
+}
+
+TEST_CASE("a message without a trace is decided at its first field and never hashed") {
+    // Decided on the first octets: whatever follows, even a provider's field,
+    // finish() has nothing.
+    MessageDigest digest(envelope());
+    std::string first = "Subject: x\r\n";
+    digest.update(first);
+    digest.update(exim_received);
+    digest.update(std::string(100000, 'b'));
+    CHECK_FALSE(digest.finish());
+    // A Received field without an id: decided once that field is complete.
+    MessageDigest no_id(envelope());
+    no_id.update(std::string_view("Received: from a by b; Tue"));
+    no_id.update(std::string_view("\r\n"));
+    no_id.update(std::string_view("\tfolded\r\nSubject: id 5\r\n\r\n"));
+    CHECK_FALSE(no_id.finish());
+}
+
+TEST_CASE("a message that is its Received field alone has a fingerprint") {
+    auto only = digest_in_pieces(envelope(), exim_received, 10);
+    REQUIRE(only);
+    CHECK(only->trace == "1vQ2Ab-000123-4x");
+    auto whole = digest_in_pieces(envelope(), exim_received, exim_received.size());
+    REQUIRE(whole);
+    CHECK(whole->digest == only->digest);
+}

@@ -68,3 +68,15 @@ TEST_CASE("header_safe keeps printable ASCII and replaces the rest") {
     CHECK(header_safe("j\xc3rg", true) == "j?rg");  // malformed UTF-8: all of it is replaced
     CHECK(header_safe(std::string(300, 'x'), false).size() == 255);
 }
+
+TEST_CASE("a date given with the trace is used as it is; without one, `when` is written") {
+    std::vector<std::string> one{"alice@example.org"};
+    Trace t = trace(one);
+    std::string field = received_header(t);
+    CHECK(field.ends_with(";\r\n\t" + rfc5322_date(t.when) + "\r\n"));
+    t.date = rfc5322_date(t.when);
+    CHECK(received_header(t) == field);
+    std::string appended = "X";
+    append_received_header(appended, t);
+    CHECK(appended == "X" + field);
+}
