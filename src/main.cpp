@@ -10,8 +10,8 @@
 #include <optional>
 
 #include "app/account.h"
-#include "app/exit_code.h"
 #include "app/account_files.h"
+#include "app/exit_code.h"
 #include "app/options.h"
 #include "app/print_config.h"
 #include "app/runner.h"
@@ -44,8 +44,9 @@ int show_serverinfo(const odmr::app::Account& account, asio::ssl::context& tls_c
 }
 
 // --print-config: the layered options of each account, no secret read.
-int print_configs(const odmr::app::Options& options, const odmr::Log& log) {
-    auto accounts = odmr::app::layer_accounts(options);
+int print_configs(const odmr::app::Options& options, odmr::app::OptionTable& table,
+                  const odmr::Log& log) {
+    auto accounts = odmr::app::layer_accounts(options, table);
     if (!accounts) {
         log.error(accounts.error().message());
         return odmr::app::exit_code_for(accounts.error());
@@ -57,12 +58,12 @@ int print_configs(const odmr::app::Options& options, const odmr::Log& log) {
     return written ? odmr::app::exit_delivered : odmr::app::exit_ioerr;
 }
 
-int run(int argc, char** argv, const odmr::app::Options& options) {
+int run(int argc, char** argv, const odmr::app::Options& options, odmr::app::OptionTable& table) {
     using namespace odmr;
     Log log(options.quiet ? 0 : 1 + options.verbose, stderr,
             LogSinks{is_journal_stream(2), options.run.syslog});
-    if (options.print_config) return print_configs(options, log);
-    auto accounts = app::resolve_accounts(options);
+    if (options.print_config) return print_configs(options, table, log);
+    auto accounts = app::resolve_accounts(options, table);
     if (!accounts) {
         log.error(accounts.error().message());
         return app::exit_code_for(accounts.error());
@@ -86,10 +87,11 @@ int run(int argc, char** argv, const odmr::app::Options& options) {
     settings->status_line = ::isatty(2) == 1 && !options.quiet && !is_journal_stream(2);
     // SIGHUP under --interval: the same command line, its files read again.
     app::Resolver reload = [argc, argv]() -> Result<std::vector<app::Account>> {
-        auto parsed = app::parse_options(argc, argv);
+        app::OptionTable fresh;
+        auto parsed = fresh.parse(argc, argv);
         if (auto* early = std::get_if<app::EarlyExit>(&parsed))
             return make_error(Errc::config, early->text);
-        return app::resolve_accounts(std::get<app::Options>(parsed));
+        return app::resolve_accounts(std::get<app::Options>(parsed), fresh);
     };
     return app::run_accounts(std::move(*accounts), *settings, log, reload);
 }
@@ -104,12 +106,13 @@ int main(int argc, char** argv) {
     ::signal(SIGPIPE, SIG_IGN);        // a vanished peer is an error code, not a signal
     (void)::signal(SIGXFSZ, SIG_IGN);  // a file size limit is a write error (EFBIG), not death
     try {
-        auto parsed = odmr::app::parse_options(argc, argv);
+        odmr::app::OptionTable table;  // built once: the command line and every layer
+        auto parsed = table.parse(argc, argv);
         if (auto* early = std::get_if<odmr::app::EarlyExit>(&parsed)) {
             std::fputs(early->text.c_str(), early->code == 0 ? stdout : stderr);
             return early->code;
         }
-        return run(argc, argv, std::get<odmr::app::Options>(parsed));
+        return run(argc, argv, std::get<odmr::app::Options>(parsed), table);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "odmr-fetch: internal error: %s\n", e.what());
         return odmr::app::exit_software;

@@ -32,8 +32,8 @@ std::string directory_of(const std::string& path) {
 }
 
 // Lays one layer over `layered`, remembering where each key came from.
-Status lay(LayeredOptions& layered, const std::vector<Setting>& settings) {
-    if (auto applied = apply_settings(layered.options, settings); !applied) return applied;
+Status lay(OptionTable& table, LayeredOptions& layered, const std::vector<Setting>& settings) {
+    if (auto applied = table.apply(layered.options, settings); !applied) return applied;
     for (const auto& setting : settings) {
         auto same = [&](const Setting& s) { return s.key == setting.key; };
         auto entry = std::find_if(layered.effective.begin(), layered.effective.end(), same);
@@ -42,37 +42,40 @@ Status lay(LayeredOptions& layered, const std::vector<Setting>& settings) {
     return {};
 }
 
-Status lay_file(LayeredOptions& layered, const std::string& path) {
+Status lay_file(OptionTable& table, LayeredOptions& layered, const std::string& path) {
     auto settings = read_config_file(path);
     if (!settings) return settings.error();
-    return lay(layered, *settings);
+    return lay(table, layered, *settings);
 }
 
 // defaults.conf, NAME.conf, --config and the command line, in this order.
-Result<LayeredOptions> layer_account(const Options& cli, const std::string& name,
-                                     const std::string& file) {
-    LayeredOptions layered{name, file, {}, default_settings()};
+Result<LayeredOptions> layer_account(OptionTable& table, const Options& cli,
+                                     const std::string& name, const std::string& file) {
+    LayeredOptions layered{name, file, {}, table.defaults()};
     std::string defaults = directory_of(file) + "/defaults.conf";
     if (exists(defaults))
-        if (auto laid = lay_file(layered, defaults); !laid) return laid.error();
-    if (auto laid = lay_file(layered, file); !laid) return laid.error();
+        if (auto laid = lay_file(table, layered, defaults); !laid) return laid.error();
+    if (auto laid = lay_file(table, layered, file); !laid) return laid.error();
     if (!cli.config.empty())
-        if (auto laid = lay_file(layered, expand_home(cli.config)); !laid) return laid.error();
-    if (auto laid = lay(layered, cli.command_line); !laid) return laid.error();
+        if (auto laid = lay_file(table, layered, expand_home(cli.config)); !laid)
+            return laid.error();
+    if (auto laid = lay(table, layered, cli.command_line); !laid) return laid.error();
     if (layered.options.domains.empty())
-        if (auto laid = lay(layered, {{"domains", {name}, "account name"}}); !laid)
+        if (auto laid = lay(table, layered, {{"domains", {name}, "account name"}}); !laid)
             return laid.error();
     return layered;
 }
 
 // The command-line form: --config and the command line; NAMEs are domains.
-Result<LayeredOptions> layer_domains(const Options& cli, const std::vector<std::string>& domains) {
-    LayeredOptions layered{{}, {}, {}, default_settings()};
+Result<LayeredOptions> layer_domains(OptionTable& table, const Options& cli,
+                                     const std::vector<std::string>& domains) {
+    LayeredOptions layered{{}, {}, {}, table.defaults()};
     if (!cli.config.empty())
-        if (auto laid = lay_file(layered, expand_home(cli.config)); !laid) return laid.error();
-    if (auto laid = lay(layered, cli.command_line); !laid) return laid.error();
+        if (auto laid = lay_file(table, layered, expand_home(cli.config)); !laid)
+            return laid.error();
+    if (auto laid = lay(table, layered, cli.command_line); !laid) return laid.error();
     if (!domains.empty())
-        if (auto laid = lay(layered, {{"domains", domains, "command line"}}); !laid)
+        if (auto laid = lay(table, layered, {{"domains", domains, "command line"}}); !laid)
             return laid.error();
     const auto& o = layered.options;
     layered.name = !o.domains.empty() ? text::split(o.domains.front(), ',').front() : o.host;
@@ -121,6 +124,11 @@ Result<std::vector<std::string>> list_account_names(const std::string& directory
 }
 
 Result<std::vector<LayeredOptions>> layer_accounts(const Options& cli) {
+    OptionTable table;
+    return layer_accounts(cli, table);
+}
+
+Result<std::vector<LayeredOptions>> layer_accounts(const Options& cli, OptionTable& table) {
     if (cli.all && !cli.domains.empty()) return make_error(Errc::usage, "--all takes no NAME");
     std::vector<std::string> names = cli.domains;
     std::string all_dir = all_accounts_dir();
@@ -138,12 +146,12 @@ Result<std::vector<LayeredOptions>> layer_accounts(const Options& cli) {
             domains.push_back(name);
             continue;
         }
-        auto layered = layer_account(cli, name, *file);
+        auto layered = layer_account(table, cli, name, *file);
         if (!layered) return layered.error();
         accounts.push_back(std::move(*layered));
     }
     if (!domains.empty() || accounts.empty()) {
-        auto layered = layer_domains(cli, domains);
+        auto layered = layer_domains(table, cli, domains);
         if (!layered) return layered.error();
         accounts.push_back(std::move(*layered));
     }
@@ -177,7 +185,12 @@ Error with_origin(const LayeredOptions& layered, Error error) {
 }  // namespace
 
 Result<std::vector<Account>> resolve_accounts(const Options& cli) {
-    auto layered = layer_accounts(cli);
+    OptionTable table;
+    return resolve_accounts(cli, table);
+}
+
+Result<std::vector<Account>> resolve_accounts(const Options& cli, OptionTable& table) {
+    auto layered = layer_accounts(cli, table);
     if (!layered) return layered.error();
     std::vector<Account> accounts;
     for (const auto& one : *layered) {

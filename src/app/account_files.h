@@ -41,11 +41,14 @@ struct LayeredOptions {
     std::vector<Setting> effective;  // every key: value and origin
 };
 
+// Each of these with a table of its own, or with the caller's (built once).
 Result<std::vector<LayeredOptions>> layer_accounts(const Options& command_line);
+Result<std::vector<LayeredOptions>> layer_accounts(const Options& command_line, OptionTable& table);
 
 // Every account of the command line (NAMEs, or --all), resolved and checked
 // before anything is sent. An error caused by a value from a file names
 // the file and line, and is Errc::config.
 Result<std::vector<Account>> resolve_accounts(const Options& command_line);
+Result<std::vector<Account>> resolve_accounts(const Options& command_line, OptionTable& table);
 
 }  // namespace odmr::app

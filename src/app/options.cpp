@@ -196,22 +196,28 @@ std::vector<Setting> given_options(const CLI::App& app, const Options& o) {
 
 }  // namespace
 
-std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv) {
-    Options o;
-    auto owned = make_app(o);
-    CLI::App& app = *owned;
+OptionTable::OptionTable() : app_(make_app(bound_)) {}
+
+OptionTable::~OptionTable() = default;
+
+std::variant<Options, EarlyExit> OptionTable::parse(int argc, const char* const* argv) {
+    bound_ = Options{};
     try {
-        app.parse(argc, argv);
+        app_->parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
-        return EarlyExit{0, app.help()};
+        return EarlyExit{0, app_->help()};
     } catch (const CLI::CallForVersion&) {
         return EarlyExit{0, version_text() + "\n"};
     } catch (const CLI::ParseError& e) {
         return EarlyExit{exit_usage,
                          std::string("odmr-fetch: ") + e.what() + "\nTry 'odmr-fetch --help'.\n"};
     }
-    o.command_line = given_options(app, o);
-    return o;
+    bound_.command_line = given_options(*app_, bound_);
+    return std::move(bound_);
+}
+
+std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv) {
+    return OptionTable().parse(argc, argv);
 }
 
 namespace {
@@ -274,16 +280,28 @@ Status apply_one(CLI::App& app, Options& o, const Setting& setting) {
     return {};
 }
 
+// Moves the caller's options into the table's bound ones and back out,
+// whatever happens in between.
+class Lend {
+  public:
+    Lend(Options& bound, Options& lent) : bound_(bound), lent_(lent) { std::swap(bound_, lent_); }
+    ~Lend() { std::swap(bound_, lent_); }
+    Lend(const Lend&) = delete;
+    Lend& operator=(const Lend&) = delete;
+
+  private:
+    Options& bound_;
+    Options& lent_;
+};
+
 }  // namespace
 
-Status apply_settings(Options& o, const std::vector<Setting>& settings) {
-    int verbose = o.verbose;  // a count flag is zeroed when CLI11 binds it
-    auto app = make_app(o);
-    o.verbose = verbose;
+Status OptionTable::apply(Options& options, const std::vector<Setting>& settings) {
+    Lend lend(bound_, options);
     std::vector<std::pair<std::string, std::string>> sources;
     for (const auto& setting : settings) {
-        Status applied = settle_alternatives(o, setting, sources);
-        if (applied) applied = apply_one(*app, o, setting);
+        Status applied = settle_alternatives(bound_, setting, sources);
+        if (applied) applied = apply_one(*app_, bound_, setting);
         if (!applied) {
             bool from_file = setting.origin != "command line";
             return make_error(from_file ? Errc::config : Errc::usage, applied.error().detail);
@@ -292,11 +310,9 @@ Status apply_settings(Options& o, const std::vector<Setting>& settings) {
     return {};
 }
 
-std::vector<Setting> default_settings() {
-    Options o;
-    auto app = make_app(o);
-    std::vector<Setting> defaults;
-    for (const CLI::Option* option : app->get_options()) {
+const std::vector<Setting>& OptionTable::defaults() {
+    if (!defaults_.empty()) return defaults_;
+    for (const CLI::Option* option : app_->get_options()) {
         std::string name = option->get_positional()       ? "domains"
                            : option->get_lnames().empty() ? std::string()
                                                           : option->get_lnames().front();
@@ -304,9 +320,17 @@ std::vector<Setting> default_settings() {
         std::string value = option->get_default_str();
         if (option->get_expected_min() == 0 && value.empty())
             value = name == "verbose" ? "0" : "false";
-        defaults.push_back({name, {value}, "default"});
+        defaults_.push_back({name, {value}, "default"});
     }
-    return defaults;
+    return defaults_;
+}
+
+Status apply_settings(Options& o, const std::vector<Setting>& settings) {
+    return OptionTable().apply(o, settings);
+}
+
+std::vector<Setting> default_settings() {
+    return OptionTable().defaults();
 }
 
 }  // namespace odmr::app

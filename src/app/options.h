@@ -3,6 +3,7 @@
 // text; app/account turns it into a checked Account.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <variant>
 #include <vector>
@@ -10,6 +11,10 @@
 #include "app/config_file.h"
 #include "app/run_options.h"
 #include "util/result.h"
+
+namespace CLI {
+class App;
+}
 
 namespace odmr::app {
 
@@ -70,6 +75,32 @@ struct EarlyExit {
     std::string text;
 };
 
+// CLI11's table of every option, built once (it is most of the start-up's
+// own CPU: each add_option compares its names with all earlier ones) and
+// used for the command line, every layer of every account and the defaults.
+// The table is bound to a spare Options of its own; apply() moves the
+// caller's options in and out, so nothing carries over between calls.
+class OptionTable {
+  public:
+    OptionTable();
+    ~OptionTable();
+    OptionTable(const OptionTable&) = delete;
+    OptionTable& operator=(const OptionTable&) = delete;
+
+    // The command line, as parse_options.
+    std::variant<Options, EarlyExit> parse(int argc, const char* const* argv);
+    // As apply_settings.
+    Status apply(Options& options, const std::vector<Setting>& settings);
+    // As default_settings (computed once).
+    const std::vector<Setting>& defaults();
+
+  private:
+    Options bound_;  // what CLI11 writes into
+    std::unique_ptr<CLI::App> app_;
+    std::vector<Setting> defaults_;
+};
+
+// Each of these builds a table of its own (OptionTable to share one).
 std::variant<Options, EarlyExit> parse_options(int argc, const char* const* argv);
 
 // Lays `settings` over `options` in order, each checked exactly as the same

@@ -65,15 +65,21 @@ Result<Receiver> Receiver::make(const Account& account, const Log& log,
     if (account.delivery.kind == DeliveryKind::handoff) return receiver;
     receiver.sink_ = make_sink(account, log);
     if (!receiver.sink_) return make_error(Errc::software, "no sink for this delivery kind");
-    if (!state_directory.empty())
-        receiver.record_ = open_record(state_directory, account.name, log);
+    receiver.state_directory_ = state_directory;
     return receiver;
+}
+
+void Receiver::open_record_once() {
+    if (state_directory_.empty()) return;
+    record_ = open_record(state_directory_, account_.name, log_);
+    state_directory_.clear();
 }
 
 asio::awaitable<Result<Received>> Receiver::receive(net::Reader& reader, Deadline run,
                                                     smtp::SessionReport& counts,
                                                     Progress* progress) {
     if (account_.delivery.kind != DeliveryKind::handoff) {
+        open_record_once();
         smtp::ServerConfig config = account_.server;
         config.session_timeout = run.left(config.session_timeout);
         smtp::Server server(reader, *sink_, config, log_, record_.get());

@@ -30,8 +30,10 @@ class Receiver {
   public:
     // Opens nothing yet; a sink connects to its local peer on first use.
     // `state_directory`, if given: where the account's record of acknowledged
-    // messages lives (duplicate suppression, smtp/resend_record.h); one that
-    // cannot be used turns suppression off for the run, with a warning.
+    // messages lives (duplicate suppression, smtp/resend_record.h), opened
+    // with the first session received (a run the provider has no mail for
+    // never reads it); one that cannot be used turns suppression off for the
+    // run, with a warning.
     static Result<Receiver> make(const Account& account, const Log& log,
                                  const std::string& state_directory = "");
 
@@ -45,12 +47,14 @@ class Receiver {
 
   private:
     Receiver(const Account& account, const Log& log) : account_(account), log_(log) {}
+    void open_record_once();
 
     const Account& account_;
     const Log& log_;
     std::unique_ptr<mail::Sink> sink_;  // every kind but handoff
     // Duplicate suppression; handoff leaves it to the local MTA.
     std::unique_ptr<smtp::ResendRecord> record_;
+    std::string state_directory_;  // the record's, until it is opened
 };
 
 }  // namespace odmr::app

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <asio/ip/address.hpp>
 #include <cctype>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 
@@ -87,6 +88,21 @@ Status load_system_trust_store(asio::ssl::context& context) {
     return {};
 }
 
+// OpenSSL's usual initialisation (its configuration file, where a system
+// crypto policy lives, and its error strings), but no OPENSSL_cleanup at
+// exit: freeing every table just before the process ends is ~1.4 M
+// instructions, 5 % of a run with no mail. Must come before any other
+// OpenSSL call to take effect; later calls are no-ops. Under
+// AddressSanitizer the cleanup stays, so that leak reports stay clean.
+void init_openssl() {
+#if defined(__SANITIZE_ADDRESS__)
+    constexpr std::uint64_t at_exit = 0;
+#else
+    constexpr std::uint64_t at_exit = OPENSSL_INIT_NO_ATEXIT;
+#endif
+    OPENSSL_init_ssl(OPENSSL_INIT_LOAD_CONFIG | OPENSSL_INIT_SSL_DEFAULT | at_exit, nullptr);
+}
+
 }  // namespace
 
 Result<int> parse_tls_version(std::string_view text) {
@@ -98,6 +114,7 @@ Result<int> parse_tls_version(std::string_view text) {
 }
 
 Result<std::unique_ptr<asio::ssl::context>> make_client_context(const TlsPolicy& policy) {
+    init_openssl();
     auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
     SSL_CTX* native = context->native_handle();
     SSL_CTX_set_min_proto_version(native, policy.min_version);

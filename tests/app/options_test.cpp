@@ -95,3 +95,56 @@ TEST_CASE("a missing config file or an unknown key is a configuration error (78)
     REQUIRE_FALSE(bad_key.ok());
     CHECK(exit_code_for(bad_key.error()) == exit_config);
 }
+
+TEST_CASE("one option table serves the command line and every layer, nothing carried over") {
+    OptionTable table;
+    std::vector<const char*> args{"odmr-fetch", "-vv", "--host", "odmr.example.net", "example.org"};
+    auto parsed = table.parse(static_cast<int>(args.size()), args.data());
+    REQUIRE(std::holds_alternative<Options>(parsed));
+    CHECK(std::get<Options>(parsed).host == "odmr.example.net");
+    CHECK(std::get<Options>(parsed).verbose == 2);
+
+    Options first;
+    first.verbose = 2;  // a count flag keeps its value through a layer that does not set it
+    REQUIRE(table.apply(first, {{"timeout", {"90"}, "a.conf:1"}}).ok());
+    CHECK(first.timeout == 90);
+    CHECK(first.verbose == 2);
+    CHECK(first.host.empty());  // the command line parsed before left nothing in the table
+
+    Options second;
+    REQUIRE(table.apply(second, {{"host", {"b.example"}, "command line"}}).ok());
+    CHECK(second.host == "b.example");
+    CHECK(second.timeout == Options{}.timeout);
+    CHECK(first.host.empty());
+
+    auto bad = table.apply(second, {{"timeout", {"0"}, "b.conf:3"}});  // out of range
+    REQUIRE_FALSE(bad.ok());
+    CHECK(exit_code_for(bad.error()) == exit_config);
+    CHECK(second.host == "b.example");  // the caller's options came back
+    Options third;
+    REQUIRE(table.apply(third, {{"max-errors", {"5"}, "command line"}}).ok());
+    CHECK(third.max_errors == 5);
+    CHECK(third.timeout == Options{}.timeout);
+}
+
+TEST_CASE("a shared option table gives the defaults and layers of fresh ones") {
+    OptionTable table;
+    const auto& defaults = table.defaults();
+    auto fresh = default_settings();
+    REQUIRE(defaults.size() == fresh.size());
+    for (std::size_t i = 0; i < fresh.size(); ++i) {
+        CHECK(defaults[i].key == fresh[i].key);
+        CHECK(defaults[i].values == fresh[i].values);
+    }
+    ConfigFile config("host = odmr.example.net\ntimeout = 42\n");
+    auto parsed = parse({"--config", config.path.c_str(), "--timeout", "7", "a.example"});
+    REQUIRE(std::holds_alternative<Options>(parsed));
+    for (int round = 0; round < 2; ++round) {
+        auto layered = layer_accounts(std::get<Options>(parsed), table);
+        REQUIRE(layered.ok());
+        REQUIRE(layered->size() == 1);
+        CHECK(layered->front().options.host == "odmr.example.net");
+        CHECK(layered->front().options.timeout == 7);
+        CHECK(layered->front().options.domains == std::vector<std::string>{"a.example"});
+    }
+}

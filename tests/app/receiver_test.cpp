@@ -55,8 +55,8 @@ Session receive(Receiver& receiver, std::vector<std::string> steps) {
     std::optional<std::vector<std::string>> replies;
     auto serve = [&]() -> asio::awaitable<Result<Received>> {
         smtp::SessionReport counts;
-        auto received = co_await receiver.receive(reader, Deadline(std::chrono::hours(1)), counts,
-                                                  nullptr);
+        auto received =
+            co_await receiver.receive(reader, Deadline(std::chrono::hours(1)), counts, nullptr);
         stream.close();
         co_await receiver.close();
         co_return received;
@@ -99,4 +99,21 @@ TEST_CASE("handoff is bridged to the local MTA: with none there, the provider he
     REQUIRE_FALSE(session.received->ok());
     CHECK(session.received->error().is(Errc::temporary));
     CHECK(session.replies.front().starts_with("421 4.3.0"));
+}
+
+TEST_CASE("the record of acknowledged messages is opened with the first session, not before") {
+    TempDir dir;
+    auto account = account_delivering_to("maildir:" + (dir.path / "Maildir").string());
+    account.name = "example.org";
+    const auto state = dir.path / "state";
+    const auto record = state / "example.org.acknowledged";
+    auto receiver = Receiver::make(account, quiet, state.string());
+    REQUIRE(receiver.ok());
+    CHECK_FALSE(fs::exists(state));  // a run the provider has no mail for stops here
+    auto first = receive(*receiver, one_message);
+    REQUIRE(first.received->ok());
+    CHECK(fs::exists(record));
+    auto second = receive(*receiver, {"EHLO provider.example\r\n", "QUIT\r\n"});
+    REQUIRE(second.received->ok());
+    CHECK(fs::exists(record));
 }
