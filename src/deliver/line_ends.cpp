@@ -5,22 +5,22 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define ODMR_LF_AVX2 1
+#endif
 
 namespace odmr::deliver {
+namespace {
 
 // Sixteen octets at a time: each block is stored whole, and the output
 // position then moves past the octets before its first CR only; the next
 // block starts after that CR. Nothing is written beyond most(in.size())
-// octets: a block is stored only where sixteen input octets remain, and the
-// output never runs more than one octet ahead of the input.
-char* LfConverter::convert(std::span<const char> in, char* out) {
-    const char* p = in.data();
-    const char* end = p + in.size();
-    if (pending_cr_ && p < end) {
-        pending_cr_ = false;
-        if (*p != '\n') *out++ = '\r';
-    }
+// octets: a block is stored only where a whole block of input remains, and
+// the output never runs more than one octet ahead of the input. Returns
+// true when the input ended on a CR (held back for the next chunk).
 #if defined(__SSE2__)
+bool sse2_blocks(const char*& p, const char* end, char*& out) {
     const __m128i cr = _mm_set1_epi8('\r');
     while (end - p >= 16) {
         __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -34,13 +34,62 @@ char* LfConverter::convert(std::span<const char> in, char* out) {
         auto k = static_cast<std::size_t>(__builtin_ctz(mask));
         out += k;
         p += k + 1;  // past the CR, which is kept unless an LF follows
-        if (p == end) {
-            pending_cr_ = true;
-            return out;
-        }
+        if (p == end) return true;
         if (*p != '\n') *out++ = '\r';
     }
+    return false;
+}
 #endif
+
+// The same, thirty-two octets at a time where the processor has AVX2: a
+// line of mail (about 75 octets) takes three blocks instead of five.
+#if defined(ODMR_LF_AVX2)
+[[gnu::target("avx2")]] bool avx2_blocks(const char*& p, const char* end, char*& out) {
+    const __m256i cr = _mm256_set1_epi8('\r');
+    while (end - p >= 32) {
+        __m256i block = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), block);
+        auto mask = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(block, cr)));
+        if (mask == 0) {
+            p += 32;
+            out += 32;
+            continue;
+        }
+        auto k = static_cast<std::size_t>(__builtin_ctz(mask));
+        out += k;
+        p += k + 1;
+        if (p == end) return true;
+        if (*p != '\n') *out++ = '\r';
+    }
+    return false;
+}
+
+bool has_avx2() {
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    return avx2;
+}
+#endif
+
+}  // namespace
+
+char* LfConverter::convert(std::span<const char> in, char* out) {
+    const char* p = in.data();
+    const char* end = p + in.size();
+    if (pending_cr_ && p < end) {
+        pending_cr_ = false;
+        if (*p != '\n') *out++ = '\r';
+    }
+    bool held = false;
+#if defined(ODMR_LF_AVX2)
+    if (has_avx2()) held = avx2_blocks(p, end, out);
+#endif
+#if defined(__SSE2__)
+    if (!held) held = sse2_blocks(p, end, out);
+#endif
+    if (held) {
+        pending_cr_ = true;
+        return out;
+    }
     return convert_portable(p, end, out);
 }
 

@@ -199,7 +199,7 @@ asio::awaitable<Status> MaildirSink::begin(const mail::Envelope& envelope) {
     buffer_.append(head(copies_.front()));
     body_offset_ = buffer_.size();
     body_size_ = 0;
-    behind_.reset();
+    behind_.reset(copies_.size() == 1);  // other copies are read back from the first
     lf_.reset();
     co_return Status{};
 }
@@ -222,9 +222,10 @@ asio::awaitable<Status> MaildirSink::write(std::span<const char> bytes) {
 
 Status MaildirSink::flush_buffer() {
     const Copy& first = copies_.front();
-    auto written = write_all(first_.get(), buffer_.view(), first.path + "/tmp/" + first.name);
+    std::string shown = first.path + "/tmp/" + first.name;
+    auto written = write_all(first_.get(), buffer_.view(), shown);
     rooms_.wrote(buffer_.size());
-    if (written) behind_.wrote(first_.get(), buffer_.size());
+    if (written) written = behind_.wrote(first_.get(), buffer_.size(), shown);
     buffer_.clear();
     if (!written) return fail(written.error());
     return {};

@@ -5,7 +5,10 @@
 
 namespace odmr::net {
 
-Reader::Reader(Stream& stream, std::size_t capacity) : stream_(stream), buf_(capacity) {}
+Reader::Reader(Stream& stream, std::size_t capacity)
+    : stream_(stream),
+      buf_(std::make_unique_for_overwrite<char[]>(capacity)),
+      capacity_(capacity) {}
 
 bool Reader::has_line() const {
     auto data = buffered();
@@ -15,13 +18,13 @@ bool Reader::has_line() const {
 asio::awaitable<Result<std::size_t>> Reader::fill(Duration timeout) {
     if (begin_ == end_) {
         begin_ = end_ = 0;
-    } else if (end_ == buf_.size()) {
-        std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+    } else if (end_ == capacity_) {
+        std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
         end_ -= begin_;
         begin_ = 0;
     }
-    if (end_ == buf_.size()) co_return make_error(Errc::software, "read buffer full");
-    auto n = co_await stream_.read_some(std::span(buf_).subspan(end_), timeout);
+    if (end_ == capacity_) co_return make_error(Errc::software, "read buffer full");
+    auto n = co_await stream_.read_some(std::span(buf_.get() + end_, capacity_ - end_), timeout);
     if (!n) co_return n.error();
     end_ += *n;
     co_return *n;

@@ -91,7 +91,7 @@ asio::awaitable<void> BodyReceiver::keep_chunk(Transaction& transaction,
                                                std::span<const char> piece) {
     if (transaction.refused()) co_return;
     if (transaction.mail.body != mail::BodyType::binary_mime) {
-        transaction.lines.measure(piece);
+        transaction.lines.measure(piece, config_.max_body_line);
         check_line(transaction, transaction.lines.longest_so_far());
         if (transaction.refused()) co_return;
     }

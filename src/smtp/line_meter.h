@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <span>
 
 #include "util/byte_scan.h"
@@ -37,6 +38,31 @@ class LineMeter {
             return true;
         });
         append(line, static_cast<std::size_t>(end - line));
+    }
+    // The same, for when only a line longer than `bound` matters (BDAT's
+    // --max-line-length): in a stretch of at most bound + 1 octets, a line
+    // between its first and its last LF is shorter than `bound`, so only
+    // those two are looked for (memchr, memrchr), not every LF. Afterwards
+    // longest_so_far() is exact when some line is longer than `bound`, and
+    // otherwise at most `bound`.
+    void measure(std::span<const char> bytes, std::size_t bound) {
+        const std::size_t stretch = bound + 1;
+        while (!bytes.empty()) {
+            auto part = bytes.first(std::min(bytes.size(), stretch));
+            bytes = bytes.subspan(part.size());
+            const char* begin = part.data();
+            const char* end = begin + part.size();
+            const auto* first = static_cast<const char*>(std::memchr(begin, '\n', part.size()));
+            if (first == nullptr) {
+                append(begin, part.size());
+                continue;
+            }
+            append(begin, static_cast<std::size_t>(first - begin));
+            end_line();
+            const auto* last = static_cast<const char*>(
+                ::memrchr(first, '\n', static_cast<std::size_t>(end - first)));
+            append(last + 1, static_cast<std::size_t>(end - last - 1));
+        }
     }
 
     // The last octet appended was CR (an LF now makes the line end CRLF).

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <asio/redirect_error.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -142,4 +143,37 @@ TEST_CASE("the timeout is for the whole line: a byte now and then does not exten
     auto fast_enough = read_trickled("220 hello\r\n", 10ms, 2000ms);
     REQUIRE_FALSE(fast_enough.error.has_value());
     CHECK(fast_enough.line == "220 hello");
+}
+
+TEST_CASE("message data that has arrived comes in reads of more than 64 KiB") {
+    asio::io_context io;
+    auto [writer, reader_socket] = test::loopback_pair(io);
+    reader_socket.set_option(asio::socket_base::receive_buffer_size(4 << 20));
+    std::string data(192 * 1024, 'x');
+    net::Stream stream(std::move(reader_socket));
+    net::Reader reader(stream);
+    asio::steady_timer written(io, asio::steady_timer::time_point::max());
+    auto write = [&]() -> asio::awaitable<void> {
+        co_await asio::async_write(writer, asio::buffer(data), asio::use_awaitable);
+        writer.shutdown(asio::ip::tcp::socket::shutdown_send);
+        written.cancel();
+    };
+    std::size_t first = 0;
+    std::size_t total = 0;
+    auto read = [&]() -> asio::awaitable<void> {
+        std::error_code ignored;
+        co_await written.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+        for (;;) {
+            auto n = co_await reader.fill(1s);
+            if (!n) break;
+            if (first == 0) first = *n;
+            total += *n;
+            reader.consume(*n);
+        }
+    };
+    test::spawn(io, write());
+    test::spawn(io, read());
+    test::run_all(io);
+    CHECK(total == data.size());
+    CHECK(first > 64 * 1024);  // all of it was there: one read takes up to 256 KiB
 }

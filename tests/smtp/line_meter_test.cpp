@@ -64,3 +64,57 @@ TEST_CASE("empty lines and empty input measure nothing") {
     measure(meter, "\r\n\n\r\n");
     CHECK(meter.longest_so_far() == 0);
 }
+
+namespace {
+
+// Whether `bounded` (measured with a bound) tells the same as `exact` about
+// lines longer than `bound`.
+void check_agrees(const LineMeter& exact, const LineMeter& bounded, std::size_t bound) {
+    if (exact.longest_so_far() > bound)
+        CHECK(bounded.longest_so_far() == exact.longest_so_far());
+    else
+        CHECK(bounded.longest_so_far() <= bound);
+}
+
+}  // namespace
+
+TEST_CASE("with a bound, only the lines between two LFs of a stretch are not measured") {
+    LineMeter meter;
+    std::string_view data = "ab\r\nabcdefgh\r\nabc\r\nxy";
+    meter.measure({data.data(), data.size()}, 100);
+    CHECK(meter.longest() == 2);  // the first line; the others are inside the stretch
+    CHECK(meter.current() == 2);  // the tail is measured
+}
+
+TEST_CASE("with a bound, a line longer than it is measured exactly, however it is split") {
+    for (std::size_t bound : {1u, 3u, 5u, 7u, 8u, 9u, 16u}) {
+        for (std::string_view data :
+             {"abc\r\nabcdefgh\r\nab\r\n", "abcdefgh\r\n", "a\nabcdefgh\nb", "abcdefgh",
+              "x\r\n1234567\r\r\n12345678\r\n", "\n\n\n123456789\n\n"}) {
+            for (std::size_t cut = 1; cut <= data.size(); ++cut) {
+                CAPTURE(bound);
+                CAPTURE(data);
+                CAPTURE(cut);
+                LineMeter exact;
+                LineMeter bounded;
+                for (std::size_t at = 0; at < data.size(); at += cut) {
+                    auto piece = data.substr(at, cut);
+                    exact.measure({piece.data(), piece.size()});
+                    bounded.measure({piece.data(), piece.size()}, bound);
+                    check_agrees(exact, bounded, bound);
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("with a bound, a line of exactly the bound plus its CRLF is not too long") {
+    LineMeter meter;
+    std::string_view data = "12345\r\n123456\r\n";
+    meter.measure({data.data(), 3}, 6);
+    meter.measure({data.data() + 3, data.size() - 3}, 6);
+    CHECK(meter.longest_so_far() <= 6);
+    std::string_view longer = "1234567\r\n";
+    meter.measure({longer.data(), longer.size()}, 6);
+    CHECK(meter.longest_so_far() == 7);
+}
