@@ -133,7 +133,9 @@ std::size_t clean_stale_tmp(const std::string& path, std::chrono::seconds max_ag
 Status publish_file(const OpenMaildir& maildir, const std::string& name, bool& moved) {
     int tmp = maildir.tmp.get();
     int fresh = maildir.fresh.get();
-    const std::string what = "cannot move the message into " + maildir.path + "/new";
+    auto failed = [&](int e) {
+        return storage_error(e, "cannot move the message into " + maildir.path + "/new");
+    };
     moved = false;
 #if defined(__linux__)
     // One call instead of linkat + unlinkat; EEXIST is a real failure.
@@ -141,15 +143,14 @@ Status publish_file(const OpenMaildir& maildir, const std::string& name, bool& m
         moved = true;
         return {};
     }
-    if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-        return storage_error(errno, what);
+    if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return failed(errno);
 #endif
     // linkat(2) never replaces an existing file, unlike renameat(2).
     if (::linkat(tmp, name.c_str(), fresh, name.c_str(), 0) == 0) return {};
     int e = errno;
-    if (e != EPERM && e != ENOSYS && e != EOPNOTSUPP) return storage_error(e, what);
+    if (e != EPERM && e != ENOSYS && e != EOPNOTSUPP) return failed(e);
     // A file system without hard links: the unique name makes rename safe.
-    if (::renameat(tmp, name.c_str(), fresh, name.c_str()) != 0) return storage_error(errno, what);
+    if (::renameat(tmp, name.c_str(), fresh, name.c_str()) != 0) return failed(errno);
     moved = true;
     return {};
 }

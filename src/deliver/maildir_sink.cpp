@@ -302,13 +302,13 @@ asio::awaitable<Status> MaildirSink::sync() {
 Status MaildirSink::flush_staged() {
     if (staged_.size() == 1) {
         Copy& copy = staged_.front();
-        std::string shown = copy.path + "/tmp/" + copy.name;
         if (!copy.file.valid())
             copy.file = UniqueFd(::openat(copy.maildir->tmp.get(), copy.name.c_str(),
                                           O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
         if (!copy.file.valid() || ::fsync(copy.file.get()) != 0)
-            return storage_error(errno, "cannot fsync " + shown);
-        if (copy.file.close() != 0) return storage_error(errno, "cannot close " + shown);
+            return storage_error(errno, "cannot fsync " + copy.path + "/tmp/" + copy.name);
+        if (copy.file.close() != 0)
+            return storage_error(errno, "cannot close " + copy.path + "/tmp/" + copy.name);
         return {};
     }
     std::set<dev_t> synced;
