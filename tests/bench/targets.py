@@ -57,10 +57,6 @@ def scenarios(bench, builds, quick: bool, runs: int, large: int) -> list[dict]:
     rows = []
     rows += scenario(bench, builds, "data_4k", f"{small} x 4 KiB, DATA, Maildir", "data", small,
                      4096, False, runs, loop_small)
-    # With a real provider's Received trace, as Exim always writes one: duplicate
-    # suppression records each message (one more flush per sync).
-    rows += scenario(bench, builds, "data_4k_trace", f"{small} x 4 KiB, DATA, Exim-style trace, "
-                     "Maildir", "data", small, 4096, False, runs, loop_small, trace=True)
     rows += scenario(bench, builds, "bdat_4k", f"{small} x 4 KiB, BDAT pipelined (window {WINDOW}), "
                      "Maildir", "bdat", small, 4096, False, runs, loop_small, window=WINDOW)
     rows += scenario(bench, builds, "bdat_4k_exim", f"{small} x 4 KiB, BDAT one at a time "
