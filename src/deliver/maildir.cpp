@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -45,7 +46,7 @@ std::vector<std::string> stale_names(int tmp, std::chrono::seconds max_age) {
 }  // namespace
 
 Status OpenMaildir::adopt(int fd, const std::string& shown) const {
-    if (::geteuid() != 0) return {};
+    if (!give_away) return {};
     if (::fchown(fd, uid, gid) != 0)
         return storage_error(errno, "cannot give " + shown + " to the owner of " + path);
     return {};
@@ -76,6 +77,13 @@ Result<OpenMaildir> open_maildir(const TrustedPath& where, bool create) {
         if (name[0] == 't') maildir.tmp = std::move(*sub);
         if (name[0] == 'n') maildir.fresh = std::move(*sub);
     }
+    // A file created in tmp/ is ours, its group tmp/'s when that is set-group-ID.
+    struct stat tmp {};
+    if (::fstat(maildir.tmp.get(), &tmp) != 0)
+        return storage_error(errno, "cannot stat " + maildir.path + "/tmp");
+    gid_t file_gid = (tmp.st_mode & S_ISGID) != 0 ? tmp.st_gid : ::getegid();
+    maildir.device = tmp.st_dev;
+    maildir.give_away = ::geteuid() == 0 && (st.st_uid != ::geteuid() || st.st_gid != file_gid);
     if (::faccessat(maildir.tmp.get(), ".", W_OK, AT_EACCESS) != 0 ||
         ::faccessat(maildir.fresh.get(), ".", W_OK, AT_EACCESS) != 0)
         return storage_error(errno, "Maildir " + maildir.path + " is not writable");
@@ -120,6 +128,31 @@ std::size_t clean_stale_tmp(const std::string& path, std::chrono::seconds max_ag
     auto opened = open_maildir(split_trusted(path, path), false);
     if (!opened) return 0;
     return clean_stale_tmp(*opened, max_age, log);
+}
+
+Status publish_file(const OpenMaildir& maildir, const std::string& name, bool& moved) {
+    int tmp = maildir.tmp.get();
+    int fresh = maildir.fresh.get();
+    auto failed = [&](int e) {
+        return storage_error(e, "cannot move the message into " + maildir.path + "/new");
+    };
+    moved = false;
+#if defined(__linux__)
+    // One call instead of linkat + unlinkat; EEXIST is a real failure.
+    if (::renameat2(tmp, name.c_str(), fresh, name.c_str(), RENAME_NOREPLACE) == 0) {
+        moved = true;
+        return {};
+    }
+    if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return failed(errno);
+#endif
+    // linkat(2) never replaces an existing file, unlike renameat(2).
+    if (::linkat(tmp, name.c_str(), fresh, name.c_str(), 0) == 0) return {};
+    int e = errno;
+    if (e != EPERM && e != ENOSYS && e != EOPNOTSUPP) return failed(e);
+    // A file system without hard links: the unique name makes rename safe.
+    if (::renameat(tmp, name.c_str(), fresh, name.c_str()) != 0) return failed(errno);
+    moved = true;
+    return {};
 }
 
 Status write_all(int fd, std::string_view bytes, const std::string& what) {

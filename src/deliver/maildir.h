@@ -28,9 +28,11 @@ inline constexpr std::chrono::hours stale_tmp_age{36};
 struct OpenMaildir {
     std::string path;  // for messages
     UniqueFd tmp;
-    UniqueFd fresh;  // new/
-    uid_t uid = 0;   // the owner of the Maildir directory: files we create
-    gid_t gid = 0;   // there are given to it when we run as root
+    UniqueFd fresh;          // new/
+    uid_t uid = 0;           // the owner of the Maildir directory: files we create
+    gid_t gid = 0;           // there are given to it when we run as root
+    bool give_away = false;  // root, and a file created in tmp/ would not be the owner's
+    dev_t device = 0;        // the file system of tmp/ (one syncfs each)
 
     // Gives `fd` (a file just created in tmp/) to the Maildir's owner.
     Status adopt(int fd, const std::string& shown) const;
@@ -54,6 +56,12 @@ Status ensure_maildir(const std::string& path);
 std::size_t clean_stale_tmp(const OpenMaildir& maildir, std::chrono::seconds max_age,
                             const Log& log);
 std::size_t clean_stale_tmp(const std::string& path, std::chrono::seconds max_age, const Log& log);
+
+// Moves tmp/`name` into new/ under the same name, never replacing a file
+// there: renameat2(RENAME_NOREPLACE) where the file system has it, else a
+// hard link (then tmp/`name` stays; `moved` tells which), else (no hard
+// links) a plain rename, which the unique name makes safe.
+Status publish_file(const OpenMaildir& maildir, const std::string& name, bool& moved);
 
 // Writes all of `bytes` to `fd`; `what` names the file in errors.
 Status write_all(int fd, std::string_view bytes, const std::string& what);

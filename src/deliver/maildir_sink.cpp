@@ -11,6 +11,7 @@
 #include <cstring>
 #include <set>
 #include <system_error>
+#include <utility>
 
 #include "deliver/free_space.h"
 #include "deliver/placeholders.h"
@@ -181,7 +182,7 @@ asio::awaitable<Status> MaildirSink::begin(const mail::Envelope& envelope) {
         auto same = std::find_if(copies_.begin(), copies_.end(),
                                  [&](const Copy& c) { return c.path == path; });
         if (same == copies_.end())
-            copies_.push_back({path, nullptr, {recipient}, {}, false});
+            copies_.push_back({path, nullptr, {recipient}, {}, false, false, {}});
         else
             same->recipients.push_back(recipient);
     }
@@ -260,20 +261,30 @@ asio::awaitable<Status> MaildirSink::commit() {
     for (std::size_t i = 1; i < copies_.size(); ++i) {
         if (auto copied = write_copy(copies_[i]); !copied) co_return fail(copied.error());
     }
-    if (first_.close() != 0)
-        co_return fail(storage_error(
-            errno, "cannot close " + copies_.front().path + "/tmp/" + copies_.front().name));
+    copies_.front().file = std::move(first_);  // sync() fsyncs it without opening it again
     for (auto& copy : copies_) staged_.push_back(std::move(copy));
     copies_.clear();
+    if (staged_.size() > 1) release_files();  // sync() will use syncfs
     co_return Status{};
+}
+
+// Closes the staged files' descriptors. close(2) can report a deferred
+// write error (NFS): that fails the next sync, which withdraws the batch.
+void MaildirSink::release_files() {
+    for (auto& copy : staged_) {
+        if (copy.file.valid() && copy.file.close() != 0 && !close_failed_)
+            close_failed_ = storage_error(errno, "cannot close " + copy.path + "/tmp/" + copy.name);
+    }
 }
 
 // Makes every staged file durable — one fsync for a single file, else one
 // syncfs(2) per file system (a batch costs one disk flush, not one per
-// message) — then links them all into new/ and fsyncs each new/ once.
+// message) — then moves them all into new/ and fsyncs each new/ once.
 asio::awaitable<Status> MaildirSink::sync() {
     if (staged_.empty()) co_return Status{};
-    if (auto durable = flush_staged(); !durable) {
+    if (auto durable =
+            close_failed_ ? Status(*std::exchange(close_failed_, std::nullopt)) : flush_staged();
+        !durable) {
         withdraw();
         co_return durable;
     }
@@ -281,7 +292,9 @@ asio::awaitable<Status> MaildirSink::sync() {
         withdraw();
         co_return published;
     }
-    for (auto& copy : staged_) ::unlinkat(copy.maildir->tmp.get(), copy.name.c_str(), 0);
+    for (auto& copy : staged_) {
+        if (!copy.moved) ::unlinkat(copy.maildir->tmp.get(), copy.name.c_str(), 0);
+    }
     staged_.clear();
     forget_unused();
     co_return Status{};
@@ -289,43 +302,34 @@ asio::awaitable<Status> MaildirSink::sync() {
 
 Status MaildirSink::flush_staged() {
     if (staged_.size() == 1) {
-        const Copy& copy = staged_.front();
-        UniqueFd file(::openat(copy.maildir->tmp.get(), copy.name.c_str(),
-                               O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-        if (!file.valid() || ::fsync(file.get()) != 0)
+        Copy& copy = staged_.front();
+        if (!copy.file.valid())
+            copy.file = UniqueFd(::openat(copy.maildir->tmp.get(), copy.name.c_str(),
+                                          O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+        if (!copy.file.valid() || ::fsync(copy.file.get()) != 0)
             return storage_error(errno, "cannot fsync " + copy.path + "/tmp/" + copy.name);
+        if (copy.file.close() != 0)
+            return storage_error(errno, "cannot close " + copy.path + "/tmp/" + copy.name);
         return {};
     }
     std::set<dev_t> synced;
     for (const auto& copy : staged_) {
-        int tmp = copy.maildir->tmp.get();
-        struct stat st {};
-        if (::fstat(tmp, &st) != 0) return storage_error(errno, "cannot stat " + copy.path);
-        if (!synced.insert(st.st_dev).second) continue;
-        if (::syncfs(tmp) != 0)
+        if (!synced.insert(copy.maildir->device).second) continue;
+        if (::syncfs(copy.maildir->tmp.get()) != 0)
             return storage_error(errno, "cannot sync the file system of " + copy.path);
     }
     return {};
 }
 
-// Links every staged copy into new/, then fsyncs each new/ once. On any
-// failure the links already made are removed again (a retry must not
+// Moves every staged copy into new/, then fsyncs each new/ once. On any
+// failure the copies already in new/ are removed again (a retry must not
 // double them).
 Status MaildirSink::publish_all() {
     std::set<const OpenMaildir*> directories;
     for (auto& copy : staged_) {
-        int tmp = copy.maildir->tmp.get();
-        int fresh = copy.maildir->fresh.get();
-        // linkat(2) never replaces an existing file, unlike renameat(2).
-        if (::linkat(tmp, copy.name.c_str(), fresh, copy.name.c_str(), 0) != 0) {
-            int e = errno;
-            bool no_links = e == EPERM || e == ENOSYS || e == EOPNOTSUPP;
-            // A file system without hard links: the unique name makes rename safe.
-            if (!no_links || ::renameat(tmp, copy.name.c_str(), fresh, copy.name.c_str()) != 0) {
-                unpublish_all();
-                return storage_error(no_links ? errno : e,
-                                     "cannot move the message into " + copy.path + "/new");
-            }
+        if (auto moved = publish_file(*copy.maildir, copy.name, copy.moved); !moved) {
+            unpublish_all();
+            return moved;
         }
         copy.published = true;
         directories.insert(copy.maildir.get());
@@ -352,9 +356,11 @@ void MaildirSink::unpublish_all() {
 void MaildirSink::withdraw() {
     unpublish_all();
     for (const auto& copy : staged_) {
-        if (!copy.name.empty()) ::unlinkat(copy.maildir->tmp.get(), copy.name.c_str(), 0);
+        if (!copy.name.empty() && !copy.moved)
+            ::unlinkat(copy.maildir->tmp.get(), copy.name.c_str(), 0);
     }
     staged_.clear();
+    close_failed_.reset();
     forget_unused();
 }
 

@@ -5,12 +5,13 @@
 // at commit() every other Maildir gets its own copy (its own header block,
 // the body copied in the kernel). At sync() (group commit, mail/sink.h)
 // the files of every message committed since the last sync are made
-// durable together (fsync, or one syncfs per file system), linked into new/,
-// and each new/ is fsynced once. Only then may the server acknowledge them.
-// Each copy starts with Return-Path and one Delivered-To per recipient
-// stored in it. Any failure removes every copy, including those already in
-// new/, and is temporary: all recipients or none, so one reply is right.
-// Stored lines end in LF, as mail readers and Dovecot expect.
+// durable together (fsync, or one syncfs per file system), moved into new/
+// (never replacing a file there), and each new/ is fsynced once. Only then
+// may the server acknowledge them. Each copy starts with Return-Path and one
+// Delivered-To per recipient stored in it. Any failure removes every copy,
+// including those already in new/, and is temporary: all recipients or none,
+// so one reply is right. Stored lines end in LF, as mail readers and Dovecot
+// expect.
 //
 // Safety against local users (deliver/safe_path, deliver/maildir): every
 // Maildir is opened without following links its owner could have placed,
@@ -26,6 +27,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,7 +71,9 @@ class MaildirSink final : public mail::Sink {
         std::shared_ptr<const OpenMaildir> maildir;
         std::vector<std::string> recipients;
         std::string name;        // of our file in tmp/, empty when none
-        bool published = false;  // linked into new/ under the same name
+        bool published = false;  // in new/ under the same name
+        bool moved = false;      // published by a rename: tmp/ no longer has it
+        UniqueFd file;           // held for sync()'s fsync while it is the only one staged
     };
 
     std::optional<mail::Reply> vet(const std::string& path, std::uint64_t size);
@@ -80,6 +84,7 @@ class MaildirSink final : public mail::Sink {
     std::string head(const Copy& copy) const;
     Status flush_buffer();
     Status write_copy(Copy& copy);
+    void release_files();
     Status flush_staged();
     Status publish_all();
     void unpublish_all();
@@ -104,6 +109,9 @@ class MaildirSink final : public mail::Sink {
     WriteBuffer buffer_;  // room for a whole piece beyond write_size
     LfConverter lf_;
     WriteBehind behind_;  // of the first copy, while the message arrives
+
+    // A staged file's close(2) failed: the next sync() fails.
+    std::optional<Error> close_failed_;
 };
 
 }  // namespace odmr::deliver

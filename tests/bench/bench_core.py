@@ -112,11 +112,13 @@ class Bench:
         return argv + ["--tls", tls, "--tls-ca-file", str(self.ca / "ca.pem")]
 
     def fetch(self, mode: str, count: int, size: int, tls: bool, deliver: str | None = None,
-              binary: pathlib.Path | None = None, window: int = 0):
-        """One odmr-fetch run against the fast provider; returns a result dict."""
+              binary: pathlib.Path | None = None, window: int = 0, trace: bool = False):
+        """One odmr-fetch run against the fast provider; returns a result dict. `trace`:
+        each message carries an Exim-style Received field, so duplicate suppression records it."""
         run = self.scratch()
         provider_argv = ["--mode", mode, "--count", str(count), "--size", str(size),
                          "--window", str(window)] + (self.provider_tls() if tls else [])
+        provider_argv += ["--trace"] if trace else []
         with Provider(run, *provider_argv) as provider:
             argv = self.fetch_argv(binary or self.binary, provider.port,
                                    deliver or f"maildir:{run / 'Maildir'}",

@@ -35,6 +35,17 @@ def render_body(size: int, index: int, dot_safe: bool) -> bytes:
     return body
 
 
+def with_trace(body: bytes, index: int) -> bytes:
+    """BODY behind the Received field Exim writes when it queues a message, its queue id
+    naming this copy (duplicate suppression records an entry for each such message)."""
+    field = (f"Received: from [192.0.2.25] (helo=origin.test)\r\n"
+             f"\tby bench.provider with esmtps (Exim 4.99.1)\r\n"
+             f"\t(envelope-from <bench@origin.test>)\r\n"
+             f"\tid 1vQodm-{index:06d}-XX\r\n"
+             f"\tTue, 01 Dec 2026 10:00:00 +0000\r\n").encode()
+    return field + body
+
+
 class Wire:
     """Line-oriented reading and plain writing on a (possibly TLS) socket."""
 
@@ -171,6 +182,8 @@ def main() -> int:
     parser.add_argument("--password", default="bench")
     parser.add_argument("--window", type=int, default=0,
                         help="bdat: transactions in flight before waiting for replies (0: no limit)")
+    parser.add_argument("--trace", action="store_true",
+                        help="each message begins with an Exim-style Received field (its own queue id)")
     parser.add_argument("--implicit-tls", action="store_true", help="TLS from the first byte")
     parser.add_argument("--cert")
     parser.add_argument("--key")
@@ -185,6 +198,8 @@ def main() -> int:
     else:
         template = render_body(args.size, 0, args.mode == "bdat")
         messages = [template] * args.count
+    if args.trace:
+        messages = [with_trace(body, i) for i, body in enumerate(messages)]
     listener = socket.create_server(("127.0.0.1", 0))
     with open(args.port_file, "w") as f:
         f.write(str(listener.getsockname()[1]))

@@ -3,11 +3,11 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
-#include <filesystem>
 #include <fcntl.h>
 #include <unistd.h>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -122,7 +122,6 @@ TEST_CASE("as root, tmp, new and cur made in a user's Maildir belong to that use
 // The file helpers below the Maildir walk.
 namespace {
 
-
 struct TempDir {
     fs::path path;
     TempDir() {
@@ -141,7 +140,6 @@ std::string read_file(const fs::path& path) {
     out << std::ifstream(path).rdbuf();
     return out.str();
 }
-
 
 }  // namespace
 
@@ -196,3 +194,43 @@ TEST_CASE("copy_range copies exactly the range asked for, and fails on a short s
     CHECK(short_source.error().is(Errc::storage));
 }
 
+TEST_CASE("publish_file moves a file from tmp/ into new/ under the same name") {
+    ScratchDir dir;
+    auto opened = must_open(dir.path / "Maildir");
+    write_file(dir.path / "Maildir" / "tmp" / "one", "message\n");
+    bool moved = false;
+    auto published = publish_file(opened, "one", moved);
+    REQUIRE_MESSAGE(published.ok(), published.error().message());
+    CHECK(read_file(dir.path / "Maildir" / "new" / "one") == "message\n");
+    // Linux file systems take renameat2(RENAME_NOREPLACE): nothing is left in tmp/.
+    CHECK(moved == !fs::exists(dir.path / "Maildir" / "tmp" / "one"));
+}
+
+TEST_CASE("publish_file never replaces a file already in new/") {
+    ScratchDir dir;
+    auto opened = must_open(dir.path / "Maildir");
+    write_file(dir.path / "Maildir" / "tmp" / "one", "ours\n");
+    write_file(dir.path / "Maildir" / "new" / "one", "already there\n");
+    bool moved = true;
+    auto published = publish_file(opened, "one", moved);
+    REQUIRE_FALSE(published.ok());
+    CHECK(published.error().message().find("/new") != std::string::npos);
+    CHECK_FALSE(moved);
+    CHECK(read_file(dir.path / "Maildir" / "new" / "one") == "already there\n");
+    CHECK(read_file(dir.path / "Maildir" / "tmp" / "one") == "ours\n");
+}
+
+TEST_CASE("an opened Maildir knows its file system and whether files must be given away") {
+    ScratchDir dir;
+    auto opened = must_open(dir.path / "Maildir");
+    struct stat st {};
+    REQUIRE(::stat((dir.path / "Maildir" / "tmp").c_str(), &st) == 0);
+    CHECK(opened.device == st.st_dev);
+    // Our own Maildir: a file we create there is already the owner's.
+    CHECK_FALSE(opened.give_away);
+    if (!test::running_as_root()) return;
+    auto theirs = dir.path / "Theirs";
+    fs::create_directories(theirs);
+    test::give_to_other_user(theirs);
+    CHECK(must_open(theirs).give_away);
+}
