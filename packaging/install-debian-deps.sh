@@ -10,6 +10,8 @@ if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
     # of the delivery tests: Dovecot's LMTP server and Exim (an MTA: it
     # replaces the machine's MTA, whose daemon the tests never use)
     packages="$packages clang libclang-rt-14-dev dovecot-core dovecot-lmtpd exim4-daemon-light"
+    # lld links the sanitized test build (CMakeLists.txt; ld.bfd without it)
+    packages="$packages lld"
     # The packaging tests: the units checked offline (systemd-analyze), the
     # man pages linted (mandoc, man-db), each completion run by its shell,
     # the .deb built and linted, the RPM built, ccache for their rebuilds.

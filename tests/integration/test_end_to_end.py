@@ -37,6 +37,10 @@ USER = "example.org"
 PASSWORD = "odmr test password"
 DOMAINS = ("example.org", "example.com")
 RUN_TIMEOUT = 60  # seconds odmr-fetch may take before the test fails
+# The pause before asking once more after a delivery (--retry-delay, 3 s by
+# default, test_running.py's subject) would only make every delivering test
+# wait; a short one keeps the second session and its assertions.
+RETRY_DELAY = ("--retry-delay", "50ms")
 EX_TEMPFAIL, EX_NOPERM = 75, 77
 
 
@@ -126,7 +130,7 @@ class EndToEnd(OdmrCase):
                 "--user", USER, "--password-file", str(self.password_file), "--tls", tls]
         if tls != "none":
             argv += ["--tls-ca-file", str(ca_file or self.ca.ca_pem)]
-        argv += ["--deliver", f"maildir:{self.maildir}", *options, *DOMAINS]
+        argv += ["--deliver", f"maildir:{self.maildir}", *RETRY_DELAY, *options, *DOMAINS]
         try:
             self.proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
                                        timeout=RUN_TIMEOUT)

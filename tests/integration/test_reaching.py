@@ -39,6 +39,10 @@ USER = "example.org"
 PASSWORD = "odmr test password"
 DOMAINS = ("example.org", "example.com")
 RUN_TIMEOUT = 60
+# The pause before asking once more after a delivery (--retry-delay, 3 s by
+# default, test_running.py's subject) would only make every delivering test
+# wait; a short one keeps the second session and its assertions.
+RETRY_DELAY = ("--retry-delay", "50ms")
 EX_USAGE, EX_UNAVAILABLE, EX_PROTOCOL, EX_NOPERM = 64, 69, 76, 77
 SCRAM_ALL = ("SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1",
              "PLAIN", "LOGIN", "CRAM-MD5")
@@ -96,7 +100,7 @@ class Reaching(OdmrCase):
             argv += ["--password-file", str(self.password_file)]
         if ca_file:
             argv += ["--tls-ca-file", str(self.ca.ca_pem)]
-        argv += [*options, *domains]
+        argv += [*RETRY_DELAY, *options, *domains]
         try:
             self.proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
                                        timeout=RUN_TIMEOUT)

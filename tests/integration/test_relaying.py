@@ -26,7 +26,7 @@ sys.path.insert(0, str(HERE))
 import make_test_ca  # noqa: E402
 from odmr_provider import Provider, ProviderConfig, make_message  # noqa: E402
 from odmr_case import OdmrCase, write_secret  # noqa: E402
-from test_delivery import (DOMAINS, PASSWORD, RUN_TIMEOUT, USER, Exim,  # noqa: E402
+from test_delivery import (DOMAINS, PASSWORD, RETRY_DELAY, RUN_TIMEOUT, USER, Exim,  # noqa: E402
                            maildir_messages, wait_for)
 from test_end_to_end import header_message_id  # noqa: E402
 
@@ -98,7 +98,7 @@ class Relaying(OdmrCase):
     def fetch(self, deliver, *options, env=None):
         argv = [self.binary, "-vv", "--host", f"localhost:{self.provider.port}", "--user", USER,
                 "--password-file", str(self.password_file), "--tls-ca-file", str(self.ca.ca_pem),
-                "--deliver", deliver, *options, *DOMAINS]
+                "--deliver", deliver, *RETRY_DELAY, *options, *DOMAINS]
         self.proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
                                    timeout=RUN_TIMEOUT, env=dict(os.environ, **(env or {})))
         self.provider.wait_idle(timeout=15)
