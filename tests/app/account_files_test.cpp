@@ -63,7 +63,7 @@ const Setting& effective(const LayeredOptions& layered, const std::string& key) 
 
 }  // namespace
 
-TEST_CASE("layers: defaults.conf < NAME.conf < command line; domains default to NAME") {
+TEST_CASE("layers: defaults.conf < NAME.conf < command line, domains default to NAME") {
     ConfigHome home;
     home.write("defaults.conf", "host = defaults.example\ntimeout = 60\nverbose = 1\n");
     auto file = home.write("example.org.conf", "host = odmr.example.net\n");
@@ -81,7 +81,7 @@ TEST_CASE("layers: defaults.conf < NAME.conf < command line; domains default to 
     CHECK(effective(account, "tls").origin == "default");
 }
 
-TEST_CASE("a NAME without a file is a domain; all of them form one account") {
+TEST_CASE("a NAME without a file is a domain, all of them form one account") {
     ConfigHome home;
     home.write("a.example.conf", "host = h\ndomains = [a.example, b.example]\n");
     auto layered =

@@ -12,7 +12,7 @@ TEST_CASE("words are split on spaces and tabs") {
           Words{"/usr/bin/procmail", "-d", "{local}"});
 }
 
-TEST_CASE("quotes keep spaces; nothing is expanded") {
+TEST_CASE("quotes keep spaces, nothing is expanded") {
     CHECK(split_command(R"(prog 'a b' "c d" $HOME *)").value() ==
           Words{"prog", "a b", "c d", "$HOME", "*"});
     CHECK(split_command(R"(prog "say \"hi\" \\ \n" 'it''s')").value() ==

@@ -33,7 +33,7 @@ TEST_CASE("the metrics of a first run, in the Prometheus text format") {
     CHECK(text.find("# HELP odmr_fetch_runs_total ") != std::string::npos);
 }
 
-TEST_CASE("totals and the last success carry over; other accounts are kept") {
+TEST_CASE("totals and the last success carry over, other accounts are kept") {
     auto first =
         to_prometheus({run_of("example.org", 2, 0, 1000), run_of("other.net", 1, 0, 1000)}, {});
     auto second = to_prometheus({run_of("example.org", 3, 75, 2000)}, parse_metrics(first));

@@ -26,7 +26,7 @@ TEST_CASE("netrc: the first entry of the machine, case-insensitive, quoted passw
     CHECK(reveal(entry->password) == "a b\"c");
 }
 
-TEST_CASE("netrc: a given login picks its entry; a macdef body is not parsed") {
+TEST_CASE("netrc: a given login picks its entry, a macdef body is not parsed") {
     auto carol = find_netrc_entry(netrc, "odmr.example.net", "carol");
     REQUIRE(carol);
     CHECK(reveal(carol->password) == "carols");

@@ -68,7 +68,7 @@ TEST_CASE("an unknown option or a value out of range is a usage error (64)") {
     }
 }
 
-TEST_CASE("config file keys are the long options; the command line wins over the file") {
+TEST_CASE("config file keys are the long options, the command line wins over the file") {
     ConfigFile config("host = odmr.example.net\ntimeout = 42\ndeliver = mda:sendmail\n");
     auto parsed = parse({"--config", config.path.c_str(), "--timeout", "7", "example.org"});
     REQUIRE(std::holds_alternative<Options>(parsed));

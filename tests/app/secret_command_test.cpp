@@ -14,7 +14,7 @@ std::string reveal(const odmr::Secret& secret) {
 
 }  // namespace
 
-TEST_CASE("the first line a command prints is the secret; no shell runs it") {
+TEST_CASE("the first line a command prints is the secret, no shell runs it") {
     auto secret = run_secret_command("printf 'line one$HOME\\nline two\\n'", "--password-command");
     REQUIRE_MESSAGE(secret.ok(), secret.error().message());
     CHECK(reveal(*secret) == "line one$HOME");

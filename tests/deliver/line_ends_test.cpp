@@ -21,7 +21,7 @@ std::string convert_in_pieces(std::string_view in, std::size_t piece) {
 
 }  // namespace
 
-TEST_CASE("CRLF becomes LF; a CR alone and an LF alone are kept as they are") {
+TEST_CASE("CRLF becomes LF, a CR alone and an LF alone are kept as they are") {
     CHECK(convert_in_pieces("a\r\nb\r\n", 100) == "a\nb\n");
     CHECK(convert_in_pieces("a\rb\nc\r\r\n", 100) == "a\rb\nc\r\n");
     CHECK(convert_in_pieces("", 100).empty());

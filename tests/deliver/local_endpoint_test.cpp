@@ -19,7 +19,7 @@ TEST_CASE("unix:/path is a socket path, which must be absolute") {
     CHECK(parse_local_endpoint("unix:run/lmtp").error().is(Errc::usage));
 }
 
-TEST_CASE("HOST:PORT needs the port; IPv6 literals go in brackets") {
+TEST_CASE("HOST:PORT needs the port, IPv6 literals go in brackets") {
     auto endpoint = parse_local_endpoint("[::1]:24");
     REQUIRE(endpoint.ok());
     CHECK(endpoint->unix_path.empty());

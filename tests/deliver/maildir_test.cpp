@@ -165,7 +165,7 @@ TEST_CASE("a file where the Maildir should be is a storage error") {
     CHECK_FALSE(ensure_maildir((dir.path / "file/Maildir").string()).ok());
 }
 
-TEST_CASE("write_all writes everything; a bad descriptor is a storage error naming the file") {
+TEST_CASE("write_all writes everything, a bad descriptor is a storage error naming the file") {
     TempDir dir;
     fs::path path = dir.path / "out";
     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));

@@ -62,7 +62,7 @@ TEST_CASE("expand_raw keeps the values as they are") {
     CHECK(expand_raw("{local}+{domain}={recipient}", fields) == "Bob+Example.org=Bob@Example.org");
 }
 
-TEST_CASE("check_placeholders refuses unknown names; names_recipient spots recipient fields") {
+TEST_CASE("check_placeholders refuses unknown names, names_recipient spots recipient fields") {
     CHECK(check_placeholders("/srv/{domain}/{local}", {"recipient", "local", "domain"}).ok());
     CHECK(check_placeholders("/srv/{user}", {"recipient", "local", "domain"})
               .error()

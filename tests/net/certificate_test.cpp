@@ -34,7 +34,7 @@ TEST_CASE("a pin is sha256: and 64 hex digits, with or without colons, any case"
     CHECK(*lower_pins == *plain);
 }
 
-TEST_CASE("several pins are separated by commas; an empty text is no pin") {
+TEST_CASE("several pins are separated by commas, an empty text is no pin") {
     auto two = parse_pins("sha256:" + hex64 + ", sha256:" + std::string(64, '0'));
     REQUIRE(two.ok());
     CHECK(two->size() == 2);

@@ -56,7 +56,7 @@ Status handshake_with(asio::ssl::context& client, const test::TestCertificate& i
 
 }  // namespace
 
-TEST_CASE("accounts with the same TLS settings share one context; other settings get their own") {
+TEST_CASE("accounts with the same TLS settings share one context, other settings get their own") {
     TlsContexts contexts;
     TlsPolicy policy;
     policy.used = false;  // no trust store: this test is about sharing

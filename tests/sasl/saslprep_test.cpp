@@ -41,7 +41,7 @@ TEST_CASE("RFC 4013 §3 examples") {
         "1");  // <U+0627><U+0031> bidi check
 }
 
-TEST_CASE("non-ASCII spaces become spaces; NFKC composes") {
+TEST_CASE("non-ASCII spaces become spaces, NFKC composes") {
     CHECK(prepared("a\xC2\xA0"
                    "b") == "a b");               // NO-BREAK SPACE
     CHECK(prepared("e\xCC\x81") == "\xC3\xA9");  // e + COMBINING ACUTE -> é

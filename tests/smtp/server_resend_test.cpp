@@ -107,7 +107,7 @@ TEST_CASE("a message sent again after a cut-off session is answered 250 and not 
     }
 }
 
-TEST_CASE("a clean session leaves no entry; an identical body with another queue id is new") {
+TEST_CASE("a clean session leaves no entry, an identical body with another queue id is new") {
     ScratchDir dir;
     auto record = open_record(dir);
     RecordingSink sink;

@@ -289,7 +289,7 @@ TEST_CASE("at -vv every change of the session's state is logged") {
     }
 }
 
-TEST_CASE("the sink can refuse one recipient at RCPT; the others are delivered") {
+TEST_CASE("the sink can refuse one recipient at RCPT, the others are delivered") {
     RecordingSink sink;
     sink.refused_recipient = "bob@example.org";
     auto session = converse(ehlo + "MAIL FROM:<sender@origin.test> SIZE=321\r\n" +

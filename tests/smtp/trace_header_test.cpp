@@ -69,7 +69,7 @@ TEST_CASE("header_safe keeps printable ASCII and replaces the rest") {
     CHECK(header_safe(std::string(300, 'x'), false).size() == 255);
 }
 
-TEST_CASE("a date given with the trace is used as it is; without one, `when` is written") {
+TEST_CASE("a date given with the trace is used as it is, without one, `when` is written") {
     std::vector<std::string> one{"alice@example.org"};
     Trace t = trace(one);
     std::string field = received_header(t);

@@ -7,7 +7,7 @@
 
 using namespace odmr;
 
-TEST_CASE("an error of ours says what we were doing; a system error adds the system's words") {
+TEST_CASE("an error of ours says what we were doing, a system error adds the system's words") {
     auto ours = make_error(Errc::timeout, "waiting for the greeting");
     CHECK(ours.is(Errc::timeout));
     CHECK_FALSE(ours.is(Errc::temporary));
