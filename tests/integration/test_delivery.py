@@ -41,17 +41,13 @@ sys.path.insert(0, str(HERE))
 import make_test_ca  # noqa: E402
 from fault_servers import FaultServer  # noqa: E402
 from odmr_provider import Provider, ProviderConfig, make_message  # noqa: E402
-from odmr_case import OdmrCase, write_secret  # noqa: E402
+from odmr_case import RETRY_DELAY, OdmrCase, write_secret  # noqa: E402
 from test_end_to_end import header_message_id  # noqa: E402
 
 USER = "example.org"
 PASSWORD = "odmr test password"
 DOMAINS = ("example.org", "example.com")
 RUN_TIMEOUT = 90
-# The pause before asking once more after a delivery (--retry-delay, 3 s by
-# default, test_running.py's subject) would only make every delivering test
-# wait; a short one keeps the second session and its assertions.
-RETRY_DELAY = ("--retry-delay", "50ms")
 EX_TEMPFAIL = 75
 EXIM = "/usr/sbin/exim4"
 DOVECOT = "/usr/sbin/dovecot"

@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "provider"))
 
 import make_test_ca  # noqa: E402
-from odmr_case import OdmrCase, write_secret  # noqa: E402
+from odmr_case import RETRY_DELAY, OdmrCase, write_secret  # noqa: E402
 from odmr_provider import (Message, Provider, ProviderConfig,  # noqa: E402
                            make_message, make_messages)
 
@@ -37,10 +37,6 @@ USER = "example.org"
 PASSWORD = "odmr test password"
 DOMAINS = ("example.org", "example.com")
 RUN_TIMEOUT = 60  # seconds odmr-fetch may take before the test fails
-# The pause before asking once more after a delivery (--retry-delay, 3 s by
-# default, test_running.py's subject) would only make every delivering test
-# wait; a short one keeps the second session and its assertions.
-RETRY_DELAY = ("--retry-delay", "50ms")
 EX_TEMPFAIL, EX_NOPERM = 75, 77
 
 

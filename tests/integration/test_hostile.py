@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE))
 
 import make_test_ca  # noqa: E402
 from odmr_provider import Provider, ProviderConfig, make_message  # noqa: E402
-from odmr_case import OdmrCase, write_secret  # noqa: E402
+from odmr_case import RETRY_DELAY, OdmrCase, write_secret  # noqa: E402
 from scripted_client import (HELLO, Expect, Pause, Send, deliver_with_data, line,  # noqa: E402
                              quit_steps)
 from test_end_to_end import split_stored  # noqa: E402
@@ -33,10 +33,6 @@ DOMAINS = ("example.org", "example.com")
 TIMEOUT = 2
 PROVIDER_TIMEOUT = 10
 RUN_TIMEOUT = 90
-# The pause before asking once more after a delivery (--retry-delay, 3 s by
-# default, test_running.py's subject) would only make every delivering test
-# wait; a short one keeps the second session and its assertions.
-RETRY_DELAY = ("--retry-delay", "50ms")
 EX_USAGE, EX_TEMPFAIL, EX_PROTOCOL, EX_NOPERM = 64, 75, 76, 77
 U_LABEL, A_LABEL = "bücher.example", "xn--bcher-kva.example"
 

@@ -32,17 +32,13 @@ sys.path.insert(0, str(HERE.parent / "provider"))
 import make_test_ca  # noqa: E402
 import sasl_server  # noqa: E402
 from odmr_provider import Provider, ProviderConfig, make_messages  # noqa: E402
-from odmr_case import OdmrCase, write_secret  # noqa: E402
+from odmr_case import RETRY_DELAY, OdmrCase, write_secret  # noqa: E402
 from socks5_server import Socks5Server  # noqa: E402
 
 USER = "example.org"
 PASSWORD = "odmr test password"
 DOMAINS = ("example.org", "example.com")
 RUN_TIMEOUT = 60
-# The pause before asking once more after a delivery (--retry-delay, 3 s by
-# default, test_running.py's subject) would only make every delivering test
-# wait; a short one keeps the second session and its assertions.
-RETRY_DELAY = ("--retry-delay", "50ms")
 EX_USAGE, EX_UNAVAILABLE, EX_PROTOCOL, EX_NOPERM = 64, 69, 76, 77
 SCRAM_ALL = ("SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1",
              "PLAIN", "LOGIN", "CRAM-MD5")

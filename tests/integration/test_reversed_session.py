@@ -37,7 +37,7 @@ sys.path.insert(0, str(HERE.parent / "provider"))
 sys.path.insert(0, str(HERE))
 
 import make_test_ca  # noqa: E402
-from odmr_case import OdmrCase, write_secret  # noqa: E402
+from odmr_case import RETRY_DELAY, OdmrCase, write_secret  # noqa: E402
 from odmr_provider import (Message, Provider, ProviderConfig, make_message,  # noqa: E402
                            make_messages)
 from test_end_to_end import split_stored  # noqa: E402
@@ -48,10 +48,6 @@ DOMAINS = ("example.org", "example.com")
 TIMEOUT = 2  # odmr-fetch's --timeout: what a stall costs
 PROVIDER_TIMEOUT = 10  # the provider's wait for any reply (or for the customer to close)
 RUN_TIMEOUT = 60
-# The pause before asking once more after a delivery (--retry-delay, 3 s by
-# default, test_running.py's subject) would only make every delivering test
-# wait; a short one keeps the second session and its assertions.
-RETRY_DELAY = ("--retry-delay", "50ms")
 EX_TEMPFAIL, EX_PROTOCOL = 75, 76
 
 

@@ -19,6 +19,12 @@ from unittest import mock
 from pathlib import Path
 
 
+# The pause before asking once more after a delivery (--retry-delay, 3 s by
+# default, test_running.py's subject) would only make every delivering test
+# wait; a short one keeps the second session and its assertions.
+RETRY_DELAY = ("--retry-delay", "50ms")
+
+
 def write_secret(path: Path, value: str) -> Path:
     """VALUE and a newline into a new file PATH of mode 0600; PATH is returned."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
