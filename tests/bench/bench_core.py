@@ -161,6 +161,16 @@ class Bench:
                              capture_output=True, text=True).stdout
         return float(out)
 
+    def receive_write(self, size: int):
+        """(MB/s, receiver CPU seconds per GB) of the least a receiver of one large message
+        must do on this machine: loopback reads into a file, then fsync."""
+        target = self.scratch()
+        out = subprocess.run([str(self.tools), "receive-write", str(target), str(size)], check=True,
+                             capture_output=True, text=True).stdout
+        shutil.rmtree(target, ignore_errors=True)
+        rate, cpu = out.split()
+        return float(rate), float(cpu)
+
     def s_client_cpu(self) -> float:
         """CPU of `openssl s_client` doing EHLO, STARTTLS and the handshake to the provider."""
         run = self.scratch()

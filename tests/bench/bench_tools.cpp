@@ -4,6 +4,11 @@
 //                                            bytes into DIR/tmp, fsync, rename into DIR/new,
 //                                            fsync DIR/new; prints commits per second
 //   bench_tools loopback BYTES               a plain TCP copy over loopback; prints MB/s
+//   bench_tools receive-write DIR BYTES      the least a receiver of one large message must do:
+//                                            read BYTES from a loopback socket (a forked
+//                                            sender) in 256 KiB reads, write them into a file
+//                                            in DIR, fsync; prints MB/s and the receiver's own
+//                                            CPU seconds per GB (user + sys)
 //   bench_tools measure OUT COMMAND ARGS...  runs COMMAND and writes "status wall user sys
 //                                            maxrss_kib" to OUT (a Python parent's rusage
 //                                            would count its own pages in a forked child)
@@ -105,6 +110,62 @@ int loopback(long long bytes) {
     return 0;
 }
 
+double cpu_seconds(int who) {
+    rusage usage{};
+    ::getrusage(who, &usage);
+    return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+           static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+[[noreturn]] void send_and_exit(const sockaddr_in& address, long long bytes) {
+    int out = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (::connect(out, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
+        die("connect");
+    std::vector<char> block(256 * 1024, 'x');
+    for (long long left = bytes; left > 0;) {
+        ssize_t n = ::write(out, block.data(),
+                            static_cast<std::size_t>(std::min<long long>(left, block.size())));
+        if (n <= 0) die("write");
+        left -= n;
+    }
+    ::_exit(0);
+}
+
+int receive_write(const std::string& dir, long long bytes) {
+    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) die("bind");
+    if (::listen(listener, 1) != 0) die("listen");
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+    pid_t sender = ::fork();
+    if (sender < 0) die("fork");
+    if (sender == 0) send_and_exit(address, bytes);
+    int in = ::accept(listener, nullptr, nullptr);
+    ::mkdir(dir.c_str(), 0700);
+    std::string path = dir + "/receive-write.bench";
+    double cpu_before = cpu_seconds(RUSAGE_SELF);
+    auto start = Clock::now();
+    int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (file < 0) die("open");
+    std::vector<char> block(256 * 1024);
+    long long got = 0;
+    for (ssize_t n; (n = ::read(in, block.data(), block.size())) != 0; got += n) {
+        if (n < 0) die("read");
+        if (::write(file, block.data(), static_cast<std::size_t>(n)) != n) die("write file");
+    }
+    if (::fsync(file) != 0 || ::close(file) != 0) die("fsync");
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    double cpu = cpu_seconds(RUSAGE_SELF) - cpu_before;
+    ::waitpid(sender, nullptr, 0);
+    ::unlink(path.c_str());
+    std::printf("%.1f %.3f\n", static_cast<double>(got) / seconds / 1e6,
+                cpu / (static_cast<double>(got) / 1e9));
+    return 0;
+}
+
 int measure(const char* out, char** argv) {
     auto start = Clock::now();
     pid_t pid = ::fork();
@@ -137,9 +198,11 @@ int main(int argc, char** argv) {
     if (what == "commit-loop" && argc == 5)
         return commit_loop(argv[2], std::atol(argv[3]), std::atol(argv[4]));
     if (what == "loopback" && argc == 3) return loopback(std::atoll(argv[2]));
+    if (what == "receive-write" && argc == 4) return receive_write(argv[2], std::atoll(argv[3]));
     if (what == "measure" && argc >= 4) return measure(argv[2], argv + 3);
-    std::fprintf(stderr,
-                 "usage: bench_tools commit-loop DIR COUNT SIZE | loopback BYTES | measure OUT "
-                 "COMMAND...\n");
+    std::fprintf(
+        stderr,
+        "usage: bench_tools commit-loop DIR COUNT SIZE | loopback BYTES | receive-write DIR "
+        "BYTES | measure OUT COMMAND...\n");
     return 64;
 }

@@ -40,8 +40,16 @@ class QuickBenchmark(unittest.TestCase):
             if key == "instructions" and not self.report["instructions"]:
                 continue  # no valgrind, or a sanitizer build it cannot run
             self.assertIsNotNone(figures[key], key)
-        self.assertEqual(self.markdown.count("| figure | after |"), 1)
+        self.assertEqual(self.markdown.count("| figure | after | target | met |"), 1)
         self.assertIn("CPU per GB over TLS", self.markdown)
+
+    def test_figures_against_the_machine_floor(self):
+        limits = self.report["limits"]
+        self.assertGreater(limits["receive_write"], 0)
+        self.assertGreater(limits["receive_write_gb"], 0)
+        table = self.markdown.split("## The same figures against what this machine allows")[1]
+        rows = [line for line in table.split("\n\n")[1].splitlines() if line.startswith("| ")]
+        self.assertEqual(len(rows), 2 + 3, rows)  # head, rule, three figures
 
     def test_every_scenario_delivered_its_messages(self):
         keys = {row["key"] for row in self.report["rows"]}

@@ -107,6 +107,7 @@ def measure_limits(bench: Bench, args) -> dict:
     small, medium = (50, 20) if args.quick else (300, 100)
     large = (8 if args.quick else 256) << 20
     loops_4k = [bench.commit_loop(small, 4096) for _ in range(args.runs)]
+    floors = [bench.receive_write(large) for _ in range(args.runs)]
     return {
         "large": large,
         "commit_4k": median([rate for rate, _ in loops_4k]),
@@ -114,6 +115,8 @@ def measure_limits(bench: Bench, args) -> dict:
         "commit_100k": median([bench.commit_loop(medium, 100 * 1024)[0] for _ in range(args.runs)]),
         "loopback": median([bench.loopback(2 << 30) for _ in range(args.runs)]),
         "disk_large": median([bench.commit_loop(1, large)[0] for _ in range(args.runs)]) * large / 1e6,
+        "receive_write": median([rate for rate, _ in floors]),
+        "receive_write_gb": median([cpu for _, cpu in floors]),
         "aes128": openssl_speed("aes-128-gcm"),
         "aes256": openssl_speed("aes-256-gcm"),
         "s_client": median([bench.s_client_cpu() for _ in range(2 if args.quick else max(args.runs, 5))]),
@@ -126,6 +129,8 @@ def markdown(report: dict, args) -> str:
            f"{report['runs']} runs{' (--quick)' if args.quick else ''}.\n",
            "## Limits measured in the same run\n", targets.limits_markdown(limits), "",
            "## The targets of issue 13\n", targets.targets_markdown(report), "",
+           "## The same figures against what this machine allows\n",
+           targets.floors_markdown(report), "",
            "## odmr-fetch, every scenario\n", targets.rows_markdown(report["rows"] + report["reference"]),
            "", "## fetchmail side by side (same provider, same queue, same SMTP sink)\n",
            side_by_side.markdown(report["side_by_side"]), "",

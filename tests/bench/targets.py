@@ -96,6 +96,8 @@ def limits_markdown(limits: dict) -> str:
         f"| raw loopback TCP copy | {limits['loopback']:.0f} MB/s |",
         f"| one {mib} MiB file written durably into the Maildir (same loop) | "
         f"{limits['disk_large']:.0f} MB/s |",
+        f"| the least a receiver can do: {mib} MiB from loopback into a file, fsync (C, 256 KiB "
+        f"calls) | {limits['receive_write']:.0f} MB/s, {limits['receive_write_gb']:.2f} s CPU per GB |",
         f"| `openssl speed -evp aes-128-gcm` (16 KiB) | {limits['aes128']:.0f} MB/s |",
         f"| `openssl speed -evp aes-256-gcm` (16 KiB) | {limits['aes256']:.0f} MB/s |",
         f"| `openssl s_client` EHLO + STARTTLS + handshake, CPU | {limits['s_client'] * 1e3:.1f} ms |"])
@@ -173,4 +175,34 @@ def rows_markdown(rows: list[dict]) -> str:
         out.append(f"| {r['name']} | {r['build']} | {r['msgs_s']:.0f} | {r['mb_s']:.1f} | "
                    f"{r['us_msg']:.0f} µs ({r['user'] / per * 1e6:.0f} + {r['sys'] / per * 1e6:.0f}) | "
                    f"{r['s_gb']:.2f} s | {r['rss']:.1f} MiB | {ratio} |")
+    return "\n".join(out)
+
+
+def floors_markdown(report: dict) -> str:
+    """Where a target lies below what the machine itself allows, the figure
+    against the machine's own floor, measured in the same run."""
+    limits = report["limits"]
+    builds = report["builds"]
+    mib = limits["large"] >> 20
+    aes_gb = 1e3 / limits["aes256"]
+    out = ["| figure | " + " | ".join(builds) + " | what bounds it |",
+           "| --- |" + " ---: |" * len(builds) + " --- |"]
+
+    def line(text, value, fmt, bound):
+        cells = []
+        for b in builds:
+            row = {r["key"]: r for r in report["rows"] if r["build"] == b}
+            cells.append(fmt.format(value(row)))
+        out.append(f"| {text} | " + " | ".join(cells) + f" | {bound} |")
+
+    floor = f"{limits['receive_write']:.0f} MB/s, {limits['receive_write_gb']:.2f} s/GB"
+    line(f"1 x {mib} MiB BDAT, plain / the least a receiver can do (same run)",
+         lambda row: row["big_bdat"]["mb_s"] / limits["receive_write"], "{:.2f}",
+         f"the disk and the page cache: {floor}, loopback alone {limits['loopback']:.0f} MB/s")
+    line("CPU per GB, plain BDAT / the least a receiver can do",
+         lambda row: row["big_bdat"]["s_gb"] / limits["receive_write_gb"], "{:.2f}",
+         f"kernel copies and writeback: {limits['receive_write_gb']:.2f} s/GB before any parsing")
+    line("CPU per GB that TLS adds over plain / AES-256-GCM per GB",
+         lambda row: (row["big_tls"]["s_gb"] - row["big_bdat"]["s_gb"]) / aes_gb, "{:.2f}",
+         f"the cipher: {aes_gb:.2f} s/GB (`openssl speed`)")
     return "\n".join(out)
