@@ -77,7 +77,7 @@ def accounts(bench: Bench, count: int, jobs: int, per_account: int) -> dict:
         write_accounts(config, run, provider.port, names, bench.password)
         usage = run_measured(bench.tools, [str(bench.binary), "-q", "--all", "--jobs", str(jobs),
                                            "--retry-delay", "0"])
-        state = provider.read_state()
+    state = provider.read_state()  # exact once the provider has exited (state_file.py)
     stored = sum(len(os.listdir(run / "mail" / n / "new")) for n in names
                  if (run / "mail" / n / "new").exists())
     left = len(state.get("queued", []))
