@@ -66,6 +66,11 @@ class QuickBenchmark(unittest.TestCase):
         for row in self.report["accounts"]:
             self.assertEqual(row["messages"], row["accounts"] * 2)
         self.assertEqual([s["polls"] for s in self.report["polls"]], [10, 30])
+        self.assertEqual({r["provider"] for r in self.report["accounts"]}, {"fast"})
+        test_rows = self.report["accounts_test_provider"]
+        self.assertEqual([r["provider"] for r in test_rows], ["test", "test"])
+        for row in test_rows:
+            self.assertEqual(row["messages"], row["accounts"] * 2)
         self.assertIn("open descriptors", self.markdown)
 
 
