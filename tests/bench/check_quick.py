@@ -67,9 +67,10 @@ class QuickBenchmark(unittest.TestCase):
             self.assertEqual(row["messages"], row["accounts"] * 2)
         self.assertEqual([s["polls"] for s in self.report["polls"]], [10, 30])
         self.assertEqual({r["provider"] for r in self.report["accounts"]}, {"fast"})
-        test_rows = self.report["accounts_test_provider"]
-        self.assertEqual([r["provider"] for r in test_rows], ["test", "test"])
-        for row in test_rows:
+        more = self.report["accounts_more"]
+        self.assertEqual([(r["provider"], r["retry_delay"]) for r in more],
+                         [("fast", "3s"), ("test", "0"), ("test", "0")])
+        for row in more:
             self.assertEqual(row["messages"], row["accounts"] * 2)
         self.assertIn("open descriptors", self.markdown)
 
