@@ -219,16 +219,20 @@ def main() -> int:
     if args.trace:
         messages = [with_trace(body, i) for i, body in enumerate(messages)]
     listener = socket.create_server(("127.0.0.1", 0), backlog=128)
-    with open(args.port_file, "w") as f:
-        f.write(str(listener.getsockname()[1]))
     if args.domains:
         return serve_accounts(listener, args, context, render_body(args.size, 0, False))
+    announce(listener, args.port_file)
     listener.settimeout(60)
     sock, _ = listener.accept()
     acks = serve(sock, args, context, messages)
     with open(args.result, "w") as f:
         json.dump({"acks": acks, "bytes": sum(map(len, messages))}, f)
     return 0
+
+
+def announce(listener, port_file: str) -> None:
+    with open(port_file, "w") as f:
+        f.write(str(listener.getsockname()[1]))
 
 
 def serve(sock, args, context, messages, claim=None) -> int:
@@ -278,8 +282,9 @@ def serve_accounts(listener, args, context, body: bytes) -> int:
             totals["acks"] += acks
             totals["sessions"] += 1
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # before the port is announced
     try:
+        announce(listener, args.port_file)
         while True:
             sock, _ = listener.accept()
             threading.Thread(target=session, args=(sock,), daemon=True).start()

@@ -1209,16 +1209,17 @@ def main(argv=None) -> int:
         provider.queue.add(Message(sender, list(_split(rcpts)), Path(path).read_bytes(),
                                    binary=True))
 
+    # Before the port is announced: a SIGTERM right after it still ends in
+    # provider.stop(), which writes the final state file.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     host, _, port = args.listen.rpartition(":")
     bound = provider.start(host or "127.0.0.1", int(port))
-    if args.port_file:
-        temporary = Path(args.port_file + ".tmp")
-        temporary.write_text(f"{bound}\n")
-        os.replace(temporary, args.port_file)
-    print(f"odmr_provider listening on {host or '127.0.0.1'}:{bound}", flush=True)
-
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
+        if args.port_file:
+            temporary = Path(args.port_file + ".tmp")
+            temporary.write_text(f"{bound}\n")
+            os.replace(temporary, args.port_file)
+        print(f"odmr_provider listening on {host or '127.0.0.1'}:{bound}", flush=True)
         if args.sessions is None:
             threading.Event().wait()
         provider.wait_sessions(args.sessions)
