@@ -125,7 +125,11 @@ asio::awaitable<FetchSummary> fetch(const Account& account, Receiver& receiver,
                 log.info("asking once more in " + format_duration(control.retry_delay));
                 last_delivered = false;
                 if (control.progress != nullptr) control.progress->phase = "waiting to ask again";
+                // No connection while waiting: another account may use the slot.
+                if (control.slot != nullptr) control.slot->release();
                 co_await sleep_unless_stopped(control.retry_delay, control.stop);
+                if (control.slot != nullptr && !control.stop.stop_requested())
+                    co_await control.slot->reacquire();
                 continue;  // if stopped meanwhile, the check at the top ends the loop
             }
             log.info(summary.delivered == 0 ? "no mail waiting" : "no more mail waiting");

@@ -11,6 +11,7 @@
 
 #include "app/account.h"
 #include "app/duration.h"
+#include "app/job_slots.h"
 #include "app/receiver.h"
 #include "app/status_line.h"
 #include "mail/sink.h"
@@ -37,6 +38,7 @@ struct FetchControl {
     std::stop_token stop;          // SIGTERM/SIGINT: no new session, the current one ends with 421
     Millis retry_delay{0};         // ask once more after a delivery and an empty turn (0: never)
     Progress* progress = nullptr;  // for the status line, if there is one
+    JobSlots::Slot* slot = nullptr;  // the account's --jobs slot, given away during the pause
 };
 
 asio::awaitable<FetchSummary> fetch(const Account& account, Receiver& receiver,

@@ -14,6 +14,7 @@
 
 #include "app/backoff.h"
 #include "app/exit_code.h"
+#include "app/job_slots.h"
 #include "app/metrics.h"
 #include "app/outcome.h"
 #include "app/report_json.h"
@@ -28,6 +29,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 
+// Accounts begun beyond --jobs at most: those waiting to ask once more, each
+// keeping its lock and its Maildir's and record's descriptors open.
+constexpr std::size_t max_waiting_accounts = 64;
+
 class Runner {
   public:
     Runner(const RunSettings& settings, Log& log) : settings_(settings), log_(log) {}
@@ -37,11 +42,11 @@ class Runner {
   private:
     asio::awaitable<int> poll_loop(std::vector<Account>& accounts, const Resolver& reload);
     asio::awaitable<int> poll(std::vector<Account>& accounts);
-    asio::awaitable<void> worker(std::vector<Account>& accounts,
-                                 std::vector<AccountReport>& reports, std::size_t& next);
-    asio::awaitable<AccountReport> run_account(const Account& account);
+    asio::awaitable<void> account_job(const Account& account, AccountReport& report,
+                                      JobSlots::Slot begun, JobSlots::Slot slot);
+    asio::awaitable<AccountReport> run_account(const Account& account, JobSlots::Slot& slot);
     asio::awaitable<Result<AccountLock>> lock(const std::string& name);
-    asio::awaitable<FetchSummary> fetch_locked(const Account& account);
+    asio::awaitable<FetchSummary> fetch_locked(const Account& account, JobSlots::Slot& slot);
     asio::awaitable<bool> pause(Millis wait);
     void crashed(const std::exception_ptr& failure);
     void write_reports(const std::vector<AccountReport>& reports, int status) const;
@@ -128,20 +133,29 @@ asio::awaitable<bool> Runner::pause(Millis wait) {
     co_return !stop_.stop_requested();
 }
 
-// One pass over the accounts, at most --jobs at once.
+// One pass over the accounts, at most --jobs connected at once: each begins
+// once a slot is free, in order (app/job_slots.h).
 asio::awaitable<int> Runner::poll(std::vector<Account>& accounts) {
     std::vector<AccountReport> reports(accounts.size());
-    std::size_t next = 0;
-    std::size_t running = std::min<std::size_t>(settings_.jobs, accounts.size());
+    JobSlots slots(settings_.jobs);
+    JobSlots begun(settings_.jobs + max_waiting_accounts);
+    std::size_t running = 0;
+    bool all_begun = false;
     auto executor = co_await asio::this_coro::executor;
     asio::steady_timer all_done(executor, asio::steady_timer::time_point::max());
-    for (std::size_t i = 0, n = running; i < n; ++i) {
-        asio::co_spawn(executor, worker(accounts, reports, next),
-                       [&](const std::exception_ptr& failure) {
-                           if (failure) crashed(failure);
-                           if (--running == 0) all_done.cancel();
-                       });
+    for (std::size_t i = 0; i < accounts.size(); ++i) {
+        auto account_begun = co_await begun.acquire();
+        auto slot = co_await slots.acquire();
+        ++running;
+        asio::co_spawn(
+            executor,
+            account_job(accounts[i], reports[i], std::move(account_begun), std::move(slot)),
+            [&](const std::exception_ptr& failure) {
+                if (failure) crashed(failure);
+                if (--running == 0 && all_begun) all_done.cancel();
+            });
     }
+    all_begun = true;
     if (running > 0) co_await all_done.async_wait(use_tuple);
     if (crashed_) co_return exit_software;
     std::vector<int> statuses;
@@ -169,15 +183,14 @@ void Runner::write_reports(const std::vector<AccountReport>& reports, int status
         log_.warning("--metrics-file: " + written.error().message());
 }
 
-asio::awaitable<void> Runner::worker(std::vector<Account>& accounts,
-                                     std::vector<AccountReport>& reports, std::size_t& next) {
-    while (next < accounts.size()) {
-        std::size_t index = next++;
-        reports[index] = co_await run_account(accounts[index]);
-    }
+asio::awaitable<void> Runner::account_job(const Account& account, AccountReport& report,
+                                          JobSlots::Slot begun, JobSlots::Slot slot) {
+    report = co_await run_account(account, slot);
+    slot.release();   // before `begun`: a waiting account gets the slot, then a new one
+    begun.release();  // may begin
 }
 
-asio::awaitable<AccountReport> Runner::run_account(const Account& account) {
+asio::awaitable<AccountReport> Runner::run_account(const Account& account, JobSlots::Slot& slot) {
     AccountReport report;
     report.account = account.name;
     report.provider = net::describe(account.route);
@@ -187,7 +200,7 @@ asio::awaitable<AccountReport> Runner::run_account(const Account& account) {
         report.locked = locked.error().is(Errc::temporary);
         report.fetch.error = locked.error();
     } else {
-        report.fetch = co_await fetch_locked(account);
+        report.fetch = co_await fetch_locked(account, slot);
     }
     report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     report.finished = static_cast<long long>(std::time(nullptr));
@@ -225,7 +238,7 @@ asio::awaitable<Result<AccountLock>> Runner::lock(const std::string& name) {
     }
 }
 
-asio::awaitable<FetchSummary> Runner::fetch_locked(const Account& account) {
+asio::awaitable<FetchSummary> Runner::fetch_locked(const Account& account, JobSlots::Slot& slot) {
     FetchSummary failed;
     if (stop_.stop_requested()) {
         failed.error = make_error(Errc::stopped, "stopped before fetching " + account.name);
@@ -243,7 +256,7 @@ asio::awaitable<FetchSummary> Runner::fetch_locked(const Account& account) {
         co_return failed;
     }
     Progress* progress = status_ != nullptr ? &status_->add(account.name) : nullptr;
-    FetchControl control{stop_.get_token(), account.retry_delay, progress};
+    FetchControl control{stop_.get_token(), account.retry_delay, progress, &slot};
     auto summary = co_await fetch(account, *receiver, **tls_context, log_, control);
     if (progress != nullptr) status_->remove(*progress);
     co_return summary;

@@ -74,6 +74,12 @@ class QuickBenchmark(unittest.TestCase):
         for row in self.report["accounts"]:
             self.assertEqual(row["messages"], row["accounts"] * 2)
         self.assertEqual([s["polls"] for s in self.report["polls"]], [10, 30])
+        self.assertEqual({r["provider"] for r in self.report["accounts"]}, {"fast"})
+        more = self.report["accounts_more"]
+        self.assertEqual([(r["provider"], r["retry_delay"]) for r in more],
+                         [("fast", "3s"), ("test", "0"), ("test", "0")])
+        for row in more:
+            self.assertEqual(row["messages"], row["accounts"] * 2)
         self.assertIn("open descriptors", self.markdown)
 
 

@@ -9,12 +9,20 @@ dot) or with BDAT (each transaction in one write, at most --window of them
 unanswered, a reader thread collecting the replies; --window 1 is what Exim
 does). It counts the 250s after each message and writes a JSON result. It
 serves one session and exits.
+
+With --domains D1,D2,... it is many accounts' provider instead (the
+benchmark's many-accounts rows, tests/bench/scale.py): each domain has its
+own queue of --count messages, every connection its own thread, an ATRN
+gets that domain's messages (over DATA, to user@DOMAIN) or 453 once they
+are delivered, and it serves until SIGTERM, then writes the result: the
+250s, the sessions and the messages left queued.
 """
 
 import argparse
 import base64
 import hmac
 import json
+import signal
 import socket
 import ssl
 import sys
@@ -84,8 +92,10 @@ def cram_md5(wire: Wire, password: str) -> bool:
     return len(answer) == 2 and hmac.compare_digest(answer[1], expected)
 
 
-def negotiate(wire: Wire, args, context) -> bool:
-    """The provider's half before the turn; True when mail will follow."""
+def negotiate(wire: Wire, args, context, claim=None) -> list[str] | None:
+    """The provider's half before the turn; the recipients of the mail that
+    follows, or None. CLAIM(domains) takes an ATRN's domains' recipients
+    (none: --count messages to user@example.org)."""
     wire.send(b"220 bench.provider ESMTP\r\n")
     while True:
         command = wire.line()
@@ -109,27 +119,33 @@ def negotiate(wire: Wire, args, context) -> bool:
             secret = base64.b64decode(parts[2]).split(b"\0")[-1].decode()
             wire.send(b"235 ok\r\n" if secret == args.password else b"535 no\r\n")
         elif verb == b"ATRN":
-            if args.count == 0:
+            domains = command.split(b" ", 1)[1].decode().split(",") if b" " in command else []
+            recipients = claim(domains) if claim else ["user@example.org"] * args.count
+            if not recipients:
                 wire.send(b"453 You have no mail\r\n")
                 continue
             wire.send(b"250 turning line around\r\n")
-            return True
+            return recipients
         elif verb == b"QUIT":
             wire.send(b"221 bye\r\n")
-            return False
+            return None
         else:
             wire.send(b"500 what\r\n")
 
 
-def deliver_data(wire: Wire, messages) -> int:
+def deliver_data(wire: Wire, messages, recipients=None) -> int:
     acks = 0
-    envelope = b"MAIL FROM:<bench@origin.test>\r\nRCPT TO:<user@example.org>\r\nDATA\r\n"
-    wire.send(envelope)
+    recipients = recipients or ["user@example.org"] * len(messages)
+
+    def envelope(i: int) -> bytes:
+        return b"MAIL FROM:<bench@origin.test>\r\nRCPT TO:<%s>\r\nDATA\r\n" % recipients[i].encode()
+
+    wire.send(envelope(0))
     for i, body in enumerate(messages):
         if [wire.reply() for _ in range(3)] != [250, 250, 354]:
             raise RuntimeError("transaction refused")
         last = i + 1 == len(messages)
-        wire.send(body + b".\r\n" + (b"QUIT\r\n" if last else envelope))
+        wire.send(body + b".\r\n" + (b"QUIT\r\n" if last else envelope(i + 1)))
         acks += wire.reply() == 250
     wire.reply()  # 221
     return acks
@@ -185,6 +201,8 @@ def main() -> int:
     parser.add_argument("--trace", action="store_true",
                         help="each message begins with an Exim-style Received field (its own queue id)")
     parser.add_argument("--implicit-tls", action="store_true", help="TLS from the first byte")
+    parser.add_argument("--domains", help="many accounts: --count messages for each of these "
+                        "domains, sessions until SIGTERM (DATA only)")
     parser.add_argument("--cert")
     parser.add_argument("--key")
     args = parser.parse_args()
@@ -200,31 +218,82 @@ def main() -> int:
         messages = [template] * args.count
     if args.trace:
         messages = [with_trace(body, i) for i, body in enumerate(messages)]
-    listener = socket.create_server(("127.0.0.1", 0))
-    with open(args.port_file, "w") as f:
-        f.write(str(listener.getsockname()[1]))
+    listener = socket.create_server(("127.0.0.1", 0), backlog=128)
+    if args.domains:
+        return serve_accounts(listener, args, context, render_body(args.size, 0, False))
+    announce(listener, args.port_file)
     listener.settimeout(60)
     sock, _ = listener.accept()
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    wire = Wire(sock)
-    acks = 0
-    try:
-        if args.implicit_tls:
-            wire.upgrade(context)
-        mail_follows = negotiate(wire, args, context)
-    except (ConnectionError, ssl.SSLError):
-        mail_follows = False  # e.g. openssl s_client, which leaves after the handshake
-    if mail_follows:
-        wire.line()  # the customer's 220
-        wire.send(b"EHLO bench.provider\r\n")
-        wire.reply()
-        if args.mode == "bdat":
-            acks = deliver_bdat(wire, messages, args.window)
-        else:
-            acks = deliver_data(wire, messages)
+    acks = serve(sock, args, context, messages)
     with open(args.result, "w") as f:
         json.dump({"acks": acks, "bytes": sum(map(len, messages))}, f)
     return 0
+
+
+def announce(listener, port_file: str) -> None:
+    with open(port_file, "w") as f:
+        f.write(str(listener.getsockname()[1]))
+
+
+def serve(sock, args, context, messages, claim=None) -> int:
+    """One session; the 250s after the data. CLAIM: see negotiate()."""
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    wire = Wire(sock)
+    try:
+        if args.implicit_tls:
+            wire.upgrade(context)
+        recipients = negotiate(wire, args, context, claim)
+    except (ConnectionError, ssl.SSLError):
+        recipients = None  # e.g. openssl s_client, which leaves after the handshake
+    if not recipients:
+        return 0
+    if claim:
+        messages = [messages[0]] * len(recipients)
+    wire.line()  # the customer's 220
+    wire.send(b"EHLO bench.provider\r\n")
+    wire.reply()
+    if args.mode == "bdat":
+        return deliver_bdat(wire, messages, args.window)
+    return deliver_data(wire, messages, recipients)
+
+
+def serve_accounts(listener, args, context, body: bytes) -> int:
+    """--domains: --count messages for each domain, a thread per connection,
+    until SIGTERM; then the result (acks, sessions, messages left queued)."""
+    if args.mode != "data":
+        raise SystemExit("--domains delivers over DATA only")
+    lock = threading.Lock()
+    queued = {domain: args.count for domain in args.domains.split(",")}
+    totals = {"acks": 0, "sessions": 0}
+
+    def claim(domains) -> list[str]:
+        with lock:
+            taken = [(d, queued.pop(d, 0)) for d in domains]
+        return [f"user@{d}" for d, n in taken for _ in range(n)]
+
+    def session(sock) -> None:
+        acks = 0
+        try:
+            with sock:
+                acks = serve(sock, args, context, [body], claim)
+        except (OSError, RuntimeError, ValueError):
+            pass  # counted as not acknowledged: left queued in the result
+        with lock:
+            totals["acks"] += acks
+            totals["sessions"] += 1
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # before the port is announced
+    try:
+        announce(listener, args.port_file)
+        while True:
+            sock, _ = listener.accept()
+            threading.Thread(target=session, args=(sock,), daemon=True).start()
+    finally:
+        with lock:
+            result = dict(totals, left=args.count * len(args.domains.split(",")) - totals["acks"],
+                          bytes=totals["acks"] * len(body))
+        with open(args.result, "w") as f:
+            json.dump(result, f)
 
 
 if __name__ == "__main__":

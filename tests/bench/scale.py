@@ -1,10 +1,13 @@
-"""Many accounts in one run, and a long poll loop, against the test provider
-(tests/provider/odmr_provider.py, the one the integration tests use).
+"""Many accounts in one run, and a long poll loop.
 
 - Accounts: N account files in a scratch XDG_CONFIG_HOME, each with its own
   domain (dNNN.bench) and Maildir, all on one provider whose queue holds
   `per_account` messages for each domain; `odmr-fetch --all --jobs J`
-  measured as one process (wall, CPU, peak RSS).
+  measured as one process (wall, CPU, peak RSS). The provider is
+  fast_provider.py --domains (a thread per connection, DATA, no smtplib:
+  the rows measure odmr-fetch) or, as a second set of rows, the test
+  provider (tests/provider/odmr_provider.py, the one the integration tests
+  use: smtplib after the turn, about as much CPU per account as odmr-fetch).
 - Polls: one account polled with --interval 10ms and nothing queued;
   VmRSS and the number of open descriptors (/proc/PID/fd) sampled after
   10, 100 and 1,000 polls.
@@ -20,7 +23,7 @@ import subprocess
 import sys
 import time
 
-from bench_core import ROOT, Bench, run_measured, wait_for
+from bench_core import HERE, ROOT, Bench, run_measured, wait_for
 
 PROVIDER = ROOT / "tests" / "provider" / "odmr_provider.py"
 
@@ -48,6 +51,10 @@ class TestProvider:
         self.process.terminate()
         self.process.wait()
 
+    def left(self) -> int:
+        """Messages still queued; exact once the provider has exited."""
+        return len(self.read_state().get("queued", []))
+
     def read_state(self) -> dict:
         for _ in range(100):
             try:
@@ -55,6 +62,30 @@ class TestProvider:
             except (FileNotFoundError, json.JSONDecodeError):
                 time.sleep(0.01)
         return {}
+
+
+class FastProvider:
+    """fast_provider.py --domains: `per_domain` messages for each domain, until SIGTERM."""
+
+    def __init__(self, run: pathlib.Path, domains: list[str], per_domain: int):
+        self.port_file, self.result = run / "fast-port", run / "fast-result.json"
+        self.argv = [sys.executable, str(HERE / "fast_provider.py"), "--port-file",
+                     str(self.port_file), "--result", str(self.result), "--password", "bench",
+                     "--domains", ",".join(domains), "--count", str(per_domain),
+                     "--size", "4096"]
+
+    __enter__ = TestProvider.__enter__
+    __exit__ = TestProvider.__exit__
+
+    def left(self) -> int:
+        """Messages not acknowledged; written when the provider exits."""
+        try:
+            return json.loads(self.result.read_text())["left"]
+        except (FileNotFoundError, json.JSONDecodeError, KeyError):
+            return -1
+
+
+PROVIDERS = {"fast": FastProvider, "test": TestProvider}
 
 
 def write_accounts(config: pathlib.Path, run: pathlib.Path, port: str, names: list[str],
@@ -69,25 +100,28 @@ def write_accounts(config: pathlib.Path, run: pathlib.Path, port: str, names: li
             f"deliver = maildir:{run / 'mail' / name}\n")
 
 
-def accounts(bench: Bench, count: int, jobs: int, per_account: int) -> dict:
+def accounts(bench: Bench, count: int, jobs: int, per_account: int,
+             provider_kind: str = "fast", retry_delay: str = "0") -> dict:
+    """One measured `--all` run. `retry_delay`: 0 measures the sessions alone; "3s", the
+    default, adds each account's pause before asking once more (Exim needs it)."""
     run = bench.scratch()
     names = [f"d{i:03d}" for i in range(count)]
     config = pathlib.Path(os.environ["XDG_CONFIG_HOME"])
-    with TestProvider(run, [f"{n}.bench" for n in names], per_account) as provider:
+    with PROVIDERS[provider_kind](run, [f"{n}.bench" for n in names], per_account) as provider:
         write_accounts(config, run, provider.port, names, bench.password)
         usage = run_measured(bench.tools, [str(bench.binary), "-q", "--all", "--jobs", str(jobs),
-                                           "--retry-delay", "0"])
-        state = provider.read_state()
+                                           "--retry-delay", retry_delay])
+    left = provider.left()  # read once the provider has exited: exact then
     stored = sum(len(os.listdir(run / "mail" / n / "new")) for n in names
                  if (run / "mail" / n / "new").exists())
-    left = len(state.get("queued", []))
     shutil.rmtree(run, ignore_errors=True)
     expected = count * per_account
     if usage.status not in (0, 1) or stored != expected or left:
-        raise RuntimeError(f"{count} accounts, --jobs {jobs}: exit {usage.status}, "
-                           f"{stored}/{expected} stored, {left} left queued")
+        raise RuntimeError(f"{count} accounts, --jobs {jobs}, {provider_kind} provider: exit "
+                           f"{usage.status}, {stored}/{expected} stored, {left} left queued")
     return {"accounts": count, "jobs": jobs, "messages": stored, "wall": usage.wall,
-            "cpu": usage.cpu, "rss": usage.maxrss_kib / 1024}
+            "cpu": usage.cpu, "rss": usage.maxrss_kib / 1024, "provider": provider_kind,
+            "retry_delay": retry_delay}
 
 
 def polls(bench: Bench, checkpoints: list[int]) -> list[dict]:
@@ -118,10 +152,13 @@ def polls(bench: Bench, checkpoints: list[int]) -> list[dict]:
 
 
 def accounts_markdown(rows: list[dict]) -> str:
-    out = ["| accounts | --jobs | messages | wall | wall per account | CPU per account | "
-           "peak RSS |", "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    out = ["| provider | accounts | --jobs | --retry-delay | messages | wall | wall per account | "
+           "CPU per account | peak RSS |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        out.append(f"| {r['accounts']} | {r['jobs']} | {r['messages']} | {r['wall']:.2f} s | "
+        out.append(f"| {r.get('provider', 'test')} | {r['accounts']} | {r['jobs']} | "
+                   f"{r.get('retry_delay', '0')} | "
+                   f"{r['messages']} | {r['wall']:.2f} s | "
                    f"{r['wall'] / r['accounts'] * 1e3:.1f} ms | "
                    f"{r['cpu'] / r['accounts'] * 1e3:.2f} ms | {r['rss']:.1f} MiB |")
     return "\n".join(out)

@@ -154,6 +154,23 @@ class Accounts(OdmrCase):
         self.assertDelivered(2)
         self.assertEqual(sorted(set(self.atrn_lines())), ["ATRN example.com", "ATRN example.org"])
 
+    def test_all_gives_the_job_slot_away_while_waiting_to_ask_again(self):
+        """--jobs 1: while one account waits --retry-delay to ask once more, the next
+        account runs; the pause holds no connection, so it does not hold the slot."""
+        self.provider.queue.add_all(make_messages(1, ["alice@example.org"]))
+        self.provider.queue.add_all(make_messages(1, ["bob@example.com"]))
+        self.write(self.config / "defaults.conf",
+                   f"password-file = {self.password_file()}\nretry-delay = 3s\n")
+        self.account("example.org")
+        self.account("example.com")
+        self.run_fetch("--all", "--jobs", "1")
+        self.assertDelivered(2)
+        # Each account: a delivery, an empty turn, the pause, the second empty turn.
+        atrns = self.atrn_lines()
+        self.assertEqual(len(atrns), 6, self.context())
+        self.assertEqual(sorted(atrns[:4]), ["ATRN example.com"] * 2 + ["ATRN example.org"] * 2,
+                         f"the second account waited for the first one's pause{self.context()}")
+
     def test_errors_name_file_and_line_and_send_nothing(self):
         """An unknown key, a bad value: file:line, exit 78, no connection."""
         self.provider.queue.add_all(make_messages(1, ["alice@example.org"]))

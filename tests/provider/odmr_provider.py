@@ -41,7 +41,6 @@ import base64
 import binascii
 import dataclasses
 import hmac
-import json
 import os
 import re
 import secrets
@@ -62,6 +61,7 @@ import scripted_client
 from mail_queue import (Claim, Delivery, Message, Queue, crlf_lines,  # noqa: F401
                         make_message, make_messages)
 import sasl_server
+from state_file import StateFile
 
 HOSTNAME = "provider.odmr.test"
 MAX_LINE = 4096  # longest command line the provider reads before the turn
@@ -931,11 +931,10 @@ class Provider:
                  max_sessions: int | None = None, on_session_end=None):
         self.config = config or ProviderConfig()
         self._context = self.config.tls_context()
-        self._state_file = Path(state_file) if state_file else None
+        self._state_file = StateFile(state_file, self._render_state) if state_file else None
         self._max_sessions = max_sessions
         self._on_session_end = on_session_end or (lambda session: None)
         self._lock = threading.Condition()
-        self._state_lock = threading.Lock()
         self._sessions: list[Session] = []
         self._active: dict[int, Wire] = {}
         self._listener: socket.socket | None = None
@@ -943,7 +942,7 @@ class Provider:
         self._hold = _Hold()
         self._thread: threading.Thread | None = None
         self._stopped = False
-        self.queue = Queue(on_change=self._write_state)
+        self.queue = Queue(on_change=self._state_changed)
         self.port = 0
 
     # -- life cycle
@@ -956,7 +955,8 @@ class Provider:
         self._thread = threading.Thread(target=self._accept_loop, name="provider-accept",
                                         daemon=True)
         self._thread.start()
-        self._write_state()
+        if self._state_file:
+            self._state_file.start()
         return self.port
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -978,6 +978,8 @@ class Provider:
         for sock in (self._listener, self._wake_r, self._wake_w):
             if sock:
                 sock.close()
+        if self._state_file:
+            self._state_file.close()
 
     def __enter__(self) -> Provider:
         if not self.port:
@@ -1041,7 +1043,7 @@ class Provider:
             self._active[session.number] = wire
         threading.Thread(target=self._serve, args=(wire, session),
                          name=f"provider-session-{session.number}", daemon=True).start()
-        self._write_state()
+        self._state_changed()
         return self._max_sessions is None or session.number < self._max_sessions
 
     def _serve(self, wire: Wire, session: Session) -> None:
@@ -1056,20 +1058,19 @@ class Provider:
             with self._lock:
                 del self._active[session.number]
                 self._lock.notify_all()
-            self._write_state()
+            self._state_changed()
             self._on_session_end(session.snapshot())
 
-    def _write_state(self) -> None:
-        """Rewrite the JSON state file (atomically) if there is one."""
-        if not self._state_file:
-            return
-        with self._state_lock:
-            state = self.queue.state()
-            state["sessions"] = self.session_count
-            state["port"] = self.port
-            temporary = self._state_file.with_name(self._state_file.name + ".tmp")
-            temporary.write_text(json.dumps(state, indent=2, ensure_ascii=False) + "\n")
-            os.replace(temporary, self._state_file)
+    def _state_changed(self) -> None:
+        """The JSON state file, if there is one, is rewritten soon (state_file.py)."""
+        if self._state_file:
+            self._state_file.changed()
+
+    def _render_state(self) -> dict:
+        state = self.queue.state()
+        state["sessions"] = self.session_count
+        state["port"] = self.port
+        return state
 
 
 # ---------------------------------------------------------------- command line
@@ -1081,7 +1082,8 @@ def _parse_args(argv):
     add("--listen", default="127.0.0.1:0", metavar="HOST:PORT",
         help="address to listen on (port 0: any free port; default %(default)s)")
     add("--port-file", help="write the bound port to this file once listening")
-    add("--state", help="JSON file with queued and delivered messages, kept up to date")
+    add("--state", help="JSON file with queued and delivered messages, kept up to date "
+        "(rewritten at most every 50 ms while it changes, exact once the provider exits)")
     add("--sessions", type=int, help="exit after this many sessions (default: never)")
     add("--log", help="append each finished session's transcript to this file ('-': stderr)")
     defaults = ProviderConfig()
@@ -1207,16 +1209,17 @@ def main(argv=None) -> int:
         provider.queue.add(Message(sender, list(_split(rcpts)), Path(path).read_bytes(),
                                    binary=True))
 
+    # Before the port is announced: a SIGTERM right after it still ends in
+    # provider.stop(), which writes the final state file.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     host, _, port = args.listen.rpartition(":")
     bound = provider.start(host or "127.0.0.1", int(port))
-    if args.port_file:
-        temporary = Path(args.port_file + ".tmp")
-        temporary.write_text(f"{bound}\n")
-        os.replace(temporary, args.port_file)
-    print(f"odmr_provider listening on {host or '127.0.0.1'}:{bound}", flush=True)
-
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
+        if args.port_file:
+            temporary = Path(args.port_file + ".tmp")
+            temporary.write_text(f"{bound}\n")
+            os.replace(temporary, args.port_file)
+        print(f"odmr_provider listening on {host or '127.0.0.1'}:{bound}", flush=True)
         if args.sessions is None:
             threading.Event().wait()
         provider.wait_sessions(args.sessions)
