@@ -64,8 +64,10 @@ Command parse_command(std::string_view line) {
     std::string_view verb = line.substr(0, space);
     Command command;
     if (space != std::string_view::npos) command.argument = text::trim(line.substr(space + 1));
+    if (verb.size() != 4 && verb.size() != 8) return command;  // every verb has 4 or 8 letters
     for (const auto& [name, value] : verbs) {
-        if (text::iequals(verb, name)) {
+        if (name.size() == verb.size() && (name[0] | 0x20) == (verb[0] | 0x20) &&
+            text::iequals(verb, name)) {
             command.verb = value;
             break;
         }

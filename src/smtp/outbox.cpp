@@ -66,7 +66,8 @@ asio::awaitable<Outbox::Settled> Outbox::settle(mail::Sink& sink, ResendRecord* 
         remember(record, batch, log_);
     }
     // Each reply goes where the message's 250 would have been, in order.
-    std::string rest = std::move(output_);
+    std::string& rest = settling_;  // swapped, so both keep their capacity
+    rest.swap(output_);
     output_.clear();
     std::size_t taken = 0;
     for (const auto& staged : staged_) {
@@ -82,6 +83,7 @@ asio::awaitable<Outbox::Settled> Outbox::settle(mail::Sink& sink, ResendRecord* 
         }
     }
     output_.append(rest, taken);
+    rest.clear();
     staged_.clear();
     co_return settled;
 }
