@@ -15,7 +15,8 @@ void DotDecoder::reset() {
 // as whole runs; only a bare LF (normalised to CRLF) breaks a run. A line
 // that begins and ends in this call with CRLF (nearly every line) takes the
 // short path: its length, and a look at the octet after it.
-std::size_t DotDecoder::scan_lines(std::span<const char> in, std::size_t i, std::string& out) {
+template <bool avx2>
+std::size_t DotDecoder::scan_lines_with(std::span<const char> in, std::size_t i, std::string& out) {
     const char* start = in.data() + i;
     const char* end = in.data() + in.size();
     const char* run = start;   // not yet appended to `out`
@@ -40,8 +41,11 @@ std::size_t DotDecoder::scan_lines(std::span<const char> in, std::size_t i, std:
         lines_.end_line();
         return !(line == end || *line == '.');
     };
-    const char* stop = scan::has_avx2() ? scan::each_avx2(start, end, '\n', hit)
-                                        : scan::each(start, end, '\n', hit);
+    const char* stop;
+    if constexpr (avx2)
+        stop = scan::each_avx2(start, end, '\n', hit);
+    else
+        stop = scan::each(start, end, '\n', hit);
     lines_.add_line(longest);
     if (stop == end) {
         lines_.append(line, static_cast<std::size_t>(end - line));
@@ -51,6 +55,21 @@ std::size_t DotDecoder::scan_lines(std::span<const char> in, std::size_t i, std:
     out.append(run, stop + 1);
     state_ = State::line_start;
     return static_cast<std::size_t>(stop + 1 - in.data());
+}
+
+// Everything it calls inlined (flatten), so that the scan's state stays in
+// registers (callgrind, 4 KiB messages: 60 -> 55 instructions a line).
+#if defined(ODMR_SCAN_AVX2)
+[[gnu::target("avx2"), gnu::flatten]]
+#endif
+std::size_t
+DotDecoder::scan_lines_avx2(std::span<const char> in, std::size_t i, std::string& out) {
+    return scan_lines_with<true>(in, i, out);
+}
+
+std::size_t DotDecoder::scan_lines(std::span<const char> in, std::size_t i, std::string& out) {
+    if (scan::has_avx2()) return scan_lines_avx2(in, i, out);
+    return scan_lines_with<false>(in, i, out);
 }
 
 DotDecoder::Step DotDecoder::decode(std::span<const char> in, std::string& out) {

@@ -43,9 +43,13 @@ void Server::enter(State next) {
 }
 
 void Server::reset_transaction() {
-    if (!transaction_.envelope.received.empty())
-        received_ = std::move(transaction_.envelope.received);  // its buffer, for the next message
+    auto& envelope = transaction_.envelope;
+    if (!envelope.received.empty())
+        received_ = std::move(envelope.received);  // its buffer, for the next message
+    auto recipients = std::move(envelope.recipients);
+    recipients.clear();            // its capacity, for the next message's
     transaction_ = Transaction{};  // aborts a message the sink had begun
+    transaction_.envelope.recipients = std::move(recipients);
     if (state_ == State::mail || state_ == State::rcpt || state_ == State::chunks)
         enter(State::ready);
 }
