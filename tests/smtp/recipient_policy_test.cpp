@@ -26,7 +26,7 @@ TEST_CASE("domains are compared as A-labels") {
     CHECK_FALSE(recipient_refusal("a@xn--bcher-kva.example", domains, true));
 }
 
-TEST_CASE("a plain ASCII domain is compared without case; an A-label in any case is one") {
+TEST_CASE("a plain ASCII domain is compared without case, and an A-label in any case is one") {
     CHECK_FALSE(recipient_refusal("a@Example.ORG", domains, true));
     CHECK_FALSE(recipient_refusal("a@XN--BCHER-KVA.Example", domains, true));
     CHECK(recipient_refusal("a@example.org.evil", domains, true));
