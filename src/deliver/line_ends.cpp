@@ -19,8 +19,13 @@ namespace {
 // octets: a block is stored only where a whole block of input remains, and
 // the output never runs more than one octet ahead of the input. Returns
 // true when the input ended on a CR (held back for the next chunk).
+// `p` and `out` are worked on in local copies: through the references,
+// every octet stored could change them, and both would be reloaded.
 #if defined(__SSE2__)
-bool sse2_blocks(const char*& p, const char* end, char*& out) {
+bool sse2_blocks(const char*& in, const char* end, char*& to) {
+    const char* p = in;
+    char* out = to;
+    bool held = false;
     const __m128i cr = _mm_set1_epi8('\r');
     while (end - p >= 16) {
         __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -34,17 +39,28 @@ bool sse2_blocks(const char*& p, const char* end, char*& out) {
         auto k = static_cast<std::size_t>(__builtin_ctz(mask));
         out += k;
         p += k + 1;  // past the CR, which is kept unless an LF follows
-        if (p == end) return true;
+        if (p == end) {
+            held = true;
+            break;
+        }
         if (*p != '\n') *out++ = '\r';
     }
-    return false;
+    in = p;
+    to = out;
+    return held;
 }
 #endif
 
 // The same, thirty-two octets at a time where the processor has AVX2: a
-// line of mail (about 75 octets) takes three blocks instead of five.
+// line of mail (about 75 octets) takes three blocks instead of five. A
+// block with one CR and a whole block of input after it (the usual line
+// end) is done in place: past a CRLF the rest of the block moves back over
+// the CR; a bare CR stays where the block put it.
 #if defined(ODMR_LF_AVX2)
-[[gnu::target("avx2")]] bool avx2_blocks(const char*& p, const char* end, char*& out) {
+[[gnu::target("avx2")]] bool avx2_blocks(const char*& in, const char* end, char*& to) {
+    const char* p = in;
+    char* out = to;
+    bool held = false;
     const __m256i cr = _mm256_set1_epi8('\r');
     while (end - p >= 32) {
         __m256i block = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
@@ -56,12 +72,27 @@ bool sse2_blocks(const char*& p, const char* end, char*& out) {
             continue;
         }
         auto k = static_cast<std::size_t>(__builtin_ctz(mask));
+        if ((mask & (mask - 1)) == 0 && static_cast<std::size_t>(end - p) >= k + 33) {
+            if (p[k + 1] == '\n') {
+                __m256i after = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + k + 1));
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + k), after);
+                --out;
+            }
+            p += 32;
+            out += 32;
+            continue;
+        }
         out += k;
         p += k + 1;
-        if (p == end) return true;
+        if (p == end) {
+            held = true;
+            break;
+        }
         if (*p != '\n') *out++ = '\r';
     }
-    return false;
+    in = p;
+    to = out;
+    return held;
 }
 
 bool has_avx2() {

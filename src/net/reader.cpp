@@ -4,15 +4,36 @@
 #include <cstring>
 
 namespace odmr::net {
+namespace {
+
+Error line_too_long(std::size_t max) {
+    return make_error(Errc::line_too_long, "line longer than " + std::to_string(max) + " octets");
+}
+
+}  // namespace
 
 Reader::Reader(Stream& stream, std::size_t capacity)
     : stream_(stream),
       buf_(std::make_unique_for_overwrite<char[]>(capacity)),
       capacity_(capacity) {}
 
-bool Reader::has_line() const {
+std::size_t Reader::line_end() const {
     auto data = buffered();
-    return std::find(data.begin(), data.end(), '\n') != data.end();
+    const auto* lf = static_cast<const char*>(std::memchr(data.data(), '\n', data.size()));
+    return lf == nullptr ? no_line : static_cast<std::size_t>(lf - data.data());
+}
+
+Result<std::string_view> Reader::take_line(std::size_t lf, std::size_t max) {
+    return take(lf, max, false);
+}
+
+Result<std::string_view> Reader::take(std::size_t length, std::size_t max, bool too_long) {
+    const char* line = buf_.get() + begin_;
+    begin_ += length + 1;
+    if (too_long || length > max + 1) return line_too_long(max);
+    if (length > 0 && line[length - 1] == '\r') --length;
+    if (length > max) return line_too_long(max);
+    return std::string_view(line, length);
 }
 
 asio::awaitable<Result<std::size_t>> Reader::fill(Duration timeout) {
@@ -31,7 +52,7 @@ asio::awaitable<Result<std::size_t>> Reader::fill(Duration timeout) {
 }
 
 asio::awaitable<Result<std::string_view>> Reader::read_line(std::size_t max, Duration timeout) {
-    co_return co_await read_line(max, Deadline(timeout));
+    return read_line(max, Deadline(timeout));  // no coroutine frame of its own
 }
 
 asio::awaitable<Result<std::string_view>> Reader::read_line(std::size_t max, Deadline deadline) {
@@ -39,20 +60,10 @@ asio::awaitable<Result<std::string_view>> Reader::read_line(std::size_t max, Dea
     bool too_long = false;
     for (;;) {
         auto data = buffered();
-        auto newline =
-            std::find(data.begin() + static_cast<std::ptrdiff_t>(scanned), data.end(), '\n');
-        if (newline != data.end()) {
-            std::size_t length = static_cast<std::size_t>(newline - data.begin());
-            begin_ += length + 1;
-            if (too_long || length > max + 1)
-                co_return make_error(Errc::line_too_long,
-                                     "line longer than " + std::to_string(max) + " octets");
-            if (length > 0 && data[length - 1] == '\r') --length;
-            if (length > max)
-                co_return make_error(Errc::line_too_long,
-                                     "line longer than " + std::to_string(max) + " octets");
-            co_return std::string_view(data.data(), length);
-        }
+        const auto* newline = static_cast<const char*>(
+            std::memchr(data.data() + scanned, '\n', data.size() - scanned));
+        if (newline != nullptr)
+            co_return take(static_cast<std::size_t>(newline - data.data()), max, too_long);
         if (data.size() > max + 1) {
             too_long = true;  // drop what we have, keep reading to the end of the line
             begin_ = end_;

@@ -34,7 +34,14 @@ class Reader {
     asio::awaitable<Result<std::string_view>> read_line(std::size_t max, Duration timeout);
     asio::awaitable<Result<std::string_view>> read_line(std::size_t max, Deadline deadline);
 
-    bool has_line() const;
+    bool has_line() const { return line_end() != no_line; }
+    // Where the next buffered line ends (its LF, counted from the start of
+    // buffered()), or no_line when no whole line is buffered.
+    static constexpr std::size_t no_line = static_cast<std::size_t>(-1);
+    std::size_t line_end() const;
+    // The line that ends at `lf` (from line_end()), taken without waiting:
+    // what read_line() returns for a line already buffered.
+    Result<std::string_view> take_line(std::size_t lf, std::size_t max);
     std::span<const char> buffered() const { return {buf_.get() + begin_, end_ - begin_}; }
     void consume(std::size_t n) { begin_ += n; }
     void discard() { begin_ = end_ = 0; }
@@ -47,6 +54,9 @@ class Reader {
     Stream& stream() { return stream_; }
 
   private:
+    // Consumes the line of `length` octets and its LF.
+    Result<std::string_view> take(std::size_t length, std::size_t max, bool too_long);
+
     Stream& stream_;
     std::unique_ptr<char[]> buf_;
     std::size_t capacity_;

@@ -41,17 +41,14 @@ asio::awaitable<Status> BodyReceiver::dot_body(Transaction& transaction, const D
         transaction.size += body_.size() - before;
         check_size(transaction);
         check_line(transaction, decoder_.longest_line());
-        if (transaction.refused())
+        if (transaction.refused()) {
             body_.clear();
-        else if (body_.size() >= body_chunk || step.done)
-            co_await pass_body(transaction);
+        } else if (body_.size() >= body_chunk || step.done) {
+            if (!body_.empty()) co_await hand_on(transaction, body_);
+            body_.clear();
+        }
         if (step.done) co_return Status{};
     }
-}
-
-asio::awaitable<void> BodyReceiver::pass_body(Transaction& transaction) {
-    if (!body_.empty()) co_await hand_on(transaction, body_);
-    body_.clear();
 }
 
 // The one place every octet of message data passes, once and in order, on

@@ -35,7 +35,6 @@ class BodyReceiver {
                                   const Deadline& deadline);
 
   private:
-    asio::awaitable<void> pass_body(Transaction& transaction);
     asio::awaitable<void> hand_on(Transaction& transaction, std::span<const char> bytes);
     asio::awaitable<void> keep_chunk(Transaction& transaction, std::span<const char> piece);
     void check_size(Transaction& transaction) const;

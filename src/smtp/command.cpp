@@ -33,12 +33,22 @@ bool is_control(char c) {
     return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
 }
 
+// The octets that mean nothing to take_angle_path() in or out of quotes:
+// not a control character, a space, a quote, a backslash or an angle bracket.
+constexpr std::array<bool, 256> plain_path_octets = [] {
+    std::array<bool, 256> plain{};
+    for (std::size_t c = 0x21; c < 0x100; ++c)
+        plain[c] = c != 0x7f && c != '"' && c != '\\' && c != '<' && c != '>';
+    return plain;
+}();
+
 // Reads "<...>" honouring quoted strings; returns the inside and advances.
 Result<std::string_view> take_angle_path(std::string_view& rest) {
     if (rest.empty() || rest.front() != '<') return syntax("path must be enclosed in <>");
     bool quoted = false;
     for (std::size_t i = 1; i < rest.size(); ++i) {
         char c = rest[i];
+        if (plain_path_octets[static_cast<unsigned char>(c)]) continue;
         if (is_control(c)) return syntax("control character in address");
         if (quoted && c == '\\' && i + 1 < rest.size()) {
             // A quoted pair may escape '"' or '\\', never a control character:
@@ -64,8 +74,10 @@ Command parse_command(std::string_view line) {
     std::string_view verb = line.substr(0, space);
     Command command;
     if (space != std::string_view::npos) command.argument = text::trim(line.substr(space + 1));
+    if (verb.size() != 4 && verb.size() != 8) return command;  // every verb has 4 or 8 letters
     for (const auto& [name, value] : verbs) {
-        if (text::iequals(verb, name)) {
+        if (name.size() == verb.size() && (name[0] | 0x20) == (verb[0] | 0x20) &&
+            text::iequals(verb, name)) {
             command.verb = value;
             break;
         }

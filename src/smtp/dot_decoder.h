@@ -33,6 +33,9 @@ class DotDecoder {
 
   private:
     std::size_t scan_lines(std::span<const char> in, std::size_t i, std::string& out);
+    std::size_t scan_lines_avx2(std::span<const char> in, std::size_t i, std::string& out);
+    template <bool avx2>
+    std::size_t scan_lines_with(std::span<const char> in, std::size_t i, std::string& out);
 
     enum class State { line_start, dot, dot_cr, mid_line };
     State state_ = State::line_start;

@@ -27,6 +27,9 @@ class LineMeter {
         line_ = 0;
         ends_in_cr_ = false;
     }
+    // A whole CRLF line of `length` octets (CRLF excluded) that a caller
+    // found by its own scan, with no unfinished line before it.
+    void add_line(std::size_t length) { longest_ = std::max(longest_, length); }
     // Raw message data, LFs included.
     void measure(std::span<const char> bytes) {
         const char* line = bytes.data();

@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <charconv>
+#include <cstring>
 #include <ctime>
 #include <iterator>
 
@@ -11,22 +12,32 @@ void Outbox::reply(int code, std::string_view enhanced, std::string_view text) {
     reply(code, enhanced, text, "");
 }
 
-// Straight into output_ (no line of its own: one of these per command).
+// Straight into output_ (no line of its own: one of these per command),
+// sized once.
 void Outbox::reply(int code, std::string_view enhanced, std::string_view text,
                    std::string_view more) {
-    std::size_t start = output_.size();
     char digits[16];
-    auto end = std::to_chars(std::begin(digits), std::end(digits), code).ptr;
-    output_.append(digits, end);
-    output_ += ' ';
+    auto digits_end = std::to_chars(std::begin(digits), std::end(digits), code).ptr;
+    std::string_view number(digits, static_cast<std::size_t>(digits_end - digits));
+    std::size_t length = number.size() + 1 + (enhanced.empty() ? 0 : enhanced.size() + 1) +
+                         text.size() + more.size();
+    std::size_t start = output_.size();
+    output_.resize(start + length + 2);
+    char* to = output_.data() + start;
+    auto put = [&](std::string_view piece) {
+        std::memcpy(to, piece.data(), piece.size());
+        to += piece.size();
+    };
+    put(number);
+    *to++ = ' ';
     if (!enhanced.empty()) {
-        output_ += enhanced;
-        output_ += ' ';
+        put(enhanced);
+        *to++ = ' ';
     }
-    output_ += text;
-    output_ += more;
-    log_.wire("C> ", std::string_view(output_).substr(start));
-    output_ += "\r\n";
+    put(text);
+    put(more);
+    put("\r\n");
+    log_.wire("C> ", std::string_view(output_).substr(start, length));
 }
 
 void Outbox::reply_lines(int code, const std::vector<std::string>& lines) {
@@ -66,7 +77,8 @@ asio::awaitable<Outbox::Settled> Outbox::settle(mail::Sink& sink, ResendRecord* 
         remember(record, batch, log_);
     }
     // Each reply goes where the message's 250 would have been, in order.
-    std::string rest = std::move(output_);
+    std::string& rest = settling_;  // swapped, so both keep their capacity
+    rest.swap(output_);
     output_.clear();
     std::size_t taken = 0;
     for (const auto& staged : staged_) {
@@ -82,6 +94,7 @@ asio::awaitable<Outbox::Settled> Outbox::settle(mail::Sink& sink, ResendRecord* 
         }
     }
     output_.append(rest, taken);
+    rest.clear();
     staged_.clear();
     co_return settled;
 }

@@ -82,6 +82,7 @@ class Outbox {
 
     const Log& log_;
     std::string output_;
+    std::string settling_;         // settle()'s copy of output_, kept for its capacity
     std::size_t unsent_acks_ = 0;  // 250s after message data queued but not yet written
     std::vector<Staged> staged_;
 };

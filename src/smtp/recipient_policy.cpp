@@ -8,8 +8,28 @@
 
 namespace odmr::smtp {
 
+namespace {
+
+// A domain that idn::to_ascii() would only lower-case: ASCII, no "xn--"
+// label. Compared as it is, without the copy.
+bool plain_ascii(std::string_view domain) {
+    if (domain.empty()) return false;
+    for (std::size_t i = 0; i < domain.size(); ++i) {
+        if (static_cast<unsigned char>(domain[i]) >= 0x80) return false;
+        if ((i == 0 || domain[i - 1] == '.') && text::istarts_with(domain.substr(i), "xn--"))
+            return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 bool in_domains(std::string_view address, const std::vector<std::string>& domains) {
-    auto domain = idn::to_ascii(mail::domain_of(address));
+    std::string_view plain = mail::domain_of(address);
+    if (plain_ascii(plain))
+        return std::any_of(domains.begin(), domains.end(),
+                           [&](const std::string& d) { return text::iequals(d, plain); });
+    auto domain = idn::to_ascii(plain);
     return domain && std::any_of(domains.begin(), domains.end(),
                                  [&](const std::string& d) { return text::iequals(d, *domain); });
 }

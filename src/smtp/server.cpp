@@ -43,9 +43,13 @@ void Server::enter(State next) {
 }
 
 void Server::reset_transaction() {
-    if (!transaction_.envelope.received.empty())
-        received_ = std::move(transaction_.envelope.received);  // its buffer, for the next message
+    auto& envelope = transaction_.envelope;
+    if (!envelope.received.empty())
+        received_ = std::move(envelope.received);  // its buffer, for the next message
+    auto recipients = std::move(envelope.recipients);
+    recipients.clear();            // its capacity, for the next message's
     transaction_ = Transaction{};  // aborts a message the sink had begun
+    transaction_.envelope.recipients = std::move(recipients);
     if (state_ == State::mail || state_ == State::rcpt || state_ == State::chunks)
         enter(State::ready);
 }
@@ -73,7 +77,10 @@ asio::awaitable<Result<SessionReport>> Server::serve() {
     outbox_.reply(220, "", config_.hostname + " ESMTP odmr-fetch ready");
     while (state_ != State::done) {
         if (reader_.stream().reading_stopped()) co_return (co_await stop_session()).error();
-        if (!reader_.has_line()) {
+        // A line already buffered (pipelined commands) is taken without a
+        // coroutine of its own; the replies wait until none is left.
+        std::size_t lf = reader_.line_end();
+        if (lf == net::Reader::no_line) {
             if (auto sent = co_await sync_and_send(); !sent) {
                 // A provider that hung up before its first command had nothing
                 // to send; one that hangs up later keeps whatever it did not
@@ -86,8 +93,12 @@ asio::awaitable<Result<SessionReport>> Server::serve() {
         }
         if (report_.commands >= config_.max_commands)
             co_return (co_await hang_up("4.7.0", "Too many commands", Errc::protocol)).error();
-        auto line =
-            co_await reader_.read_line(config_.max_line, deadline_.left(config_.command_timeout));
+        Result<std::string_view> line = std::string_view();
+        if (lf != net::Reader::no_line)
+            line = reader_.take_line(lf, config_.max_line);
+        else
+            line = co_await reader_.read_line(config_.max_line,
+                                              deadline_.left(config_.command_timeout));
         if (!line) {
             const Error& error = line.error();
             if (error.is(Errc::line_too_long)) {
@@ -122,6 +133,7 @@ asio::awaitable<Result<SessionReport>> Server::serve() {
     co_return report_;
 }
 
+// Not a coroutine: the handler's own coroutine is the one awaited.
 asio::awaitable<Status> Server::dispatch(const Command& command) {
     using Handler = asio::awaitable<Status> (Server::*)(std::string_view argument);
     struct Entry {
@@ -145,9 +157,9 @@ asio::awaitable<Status> Server::dispatch(const Command& command) {
         {Verb::auth, &Server::on_not_offered},
     }};
     for (const auto& entry : table) {
-        if (entry.verb == command.verb) co_return co_await (this->*entry.handler)(command.argument);
+        if (entry.verb == command.verb) return (this->*entry.handler)(command.argument);
     }
-    co_return co_await error_reply(500, "5.5.2", "Command not recognized");
+    return error_reply(500, "5.5.2", "Command not recognized");
 }
 
 // ---- replies that end or count against the session ------------------------

@@ -25,10 +25,13 @@ std::string rfc5322_date(std::time_t when) {
 void append_header_safe(std::string& out, std::string_view s, bool utf8) {
     s = s.substr(0, 255);
     bool allow_utf8 = utf8 && is_utf8(s);
+    std::size_t at = out.size();
+    out.resize(at + s.size());  // once, not a capacity check per octet
+    char* to = out.data() + at;
     for (char c : s) {
         auto u = static_cast<unsigned char>(c);
         bool printable = u > 0x20 && u < 0x7f && c != '(' && c != ')' && c != '\\';
-        out += (printable || (allow_utf8 && u >= 0x80)) ? c : '?';
+        *to++ = (printable || (allow_utf8 && u >= 0x80)) ? c : '?';
     }
 }
 
@@ -66,7 +69,10 @@ void append_received_header(std::string& out, const Trace& trace) {
         out += '>';
     }
     out += ";\r\n\t";
-    out += trace.date.empty() ? rfc5322_date(trace.when) : trace.date;
+    if (trace.date.empty())
+        out += rfc5322_date(trace.when);
+    else
+        out += trace.date;  // not through ?:, which would copy it
     out += "\r\n";
 }
 

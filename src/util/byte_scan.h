@@ -12,6 +12,10 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define ODMR_SCAN_AVX2 1
+#endif
 
 namespace odmr::scan {
 
@@ -51,5 +55,40 @@ const char* each(const char* p, const char* end, char c, Hit&& hit) {
     return each_portable(p, end, c, static_cast<Hit&&>(hit));
 #endif
 }
+
+// The same, thirty-two octets at a time, for a caller that checked
+// has_avx2(): a line of mail (about 75 octets) takes three blocks instead of
+// five. Elsewhere (no AVX2 at build time) it is each().
+#if defined(ODMR_SCAN_AVX2)
+inline bool has_avx2() {
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    return avx2;
+}
+
+template <typename Hit>
+[[gnu::target("avx2")]] const char* each_avx2(const char* p, const char* end, char c, Hit&& hit) {
+    const __m256i needle = _mm256_set1_epi8(c);
+    while (end - p >= 32) {
+        __m256i block = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+        auto mask = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(block, needle)));
+        while (mask != 0) {
+            const char* at = p + __builtin_ctz(mask);
+            if (!hit(at)) return at;
+            mask &= mask - 1;
+        }
+        p += 32;
+    }
+    return each(p, end, c, static_cast<Hit&&>(hit));
+}
+#else
+inline bool has_avx2() {
+    return false;
+}
+
+template <typename Hit>
+const char* each_avx2(const char* p, const char* end, char c, Hit&& hit) {
+    return each(p, end, c, static_cast<Hit&&>(hit));
+}
+#endif
 
 }  // namespace odmr::scan

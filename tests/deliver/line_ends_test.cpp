@@ -95,3 +95,24 @@ TEST_CASE("the raw conversion writes no more than most() octets, a held CR inclu
     CHECK(buffer.substr(LfConverter::most(second.size())) == "########");
     CHECK(lf.finish(buffer.data()) == buffer.data());
 }
+
+TEST_CASE("mail-like lines, one CR to a block, convert as octet by octet, within most()") {
+    std::mt19937 random(2645);
+    for (int round = 0; round < 100; ++round) {
+        std::string in;
+        while (in.size() < 700) {
+            in += std::string(random() % 90, 'm');
+            in += random() % 8 == 0 ? "\r" : "\r\n";  // now and then a bare CR
+        }
+        in.resize(in.size() - random() % 40);
+        std::string want = reference_lf(in);
+        for (std::size_t piece : {std::size_t{1}, std::size_t{31}, std::size_t{32}, std::size_t{33},
+                                  std::size_t{65}, std::size_t{200}, in.size()})
+            CHECK(convert_in_pieces(in, piece) == want);
+        LfConverter lf;
+        std::string buffer(LfConverter::most(in.size()) + 40, '#');
+        char* end = lf.finish(lf.convert(in, buffer.data()));
+        CHECK(std::string(buffer.data(), end) == want);
+        CHECK(buffer.substr(LfConverter::most(in.size())) == std::string(40, '#'));
+    }
+}

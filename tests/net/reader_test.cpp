@@ -65,6 +65,33 @@ TEST_CASE("read_line keeps a CR that is not part of the line end") {
     CHECK(reads[0].line == "a\rb\r");
 }
 
+TEST_CASE("a buffered line is taken without waiting, as read_line would return it") {
+    asio::io_context io;
+    auto [writer, reader_socket] = test::loopback_pair(io);
+    asio::write(writer, asio::buffer(std::string("one\r\ntwo\nxxxx\r\nthr")));
+    net::Stream stream(std::move(reader_socket));
+    net::Reader reader(stream, 1024);
+    std::vector<std::string> lines;
+    bool too_long = false;
+    std::size_t left_over = 0;
+    auto task = [&]() -> asio::awaitable<void> {
+        while (reader.buffered().size() < 18) (void)co_await reader.fill(200ms);
+        CHECK(reader.has_line());
+        for (int i = 0; i < 2; ++i) {
+            auto line = reader.take_line(reader.line_end(), 3);
+            if (line) lines.emplace_back(*line);
+        }
+        auto over = reader.take_line(reader.line_end(), 3);
+        too_long = !over && over.error().is(Errc::line_too_long);
+        left_over = reader.line_end();
+    };
+    test::spawn(io, task());
+    test::run_all(io);
+    CHECK(lines == std::vector<std::string>{"one", "two"});
+    CHECK(too_long);
+    CHECK(left_over == net::Reader::no_line);
+}
+
 TEST_CASE("a line of exactly the bound is accepted") {
     std::string line(100, 'x');
     auto reads = read_lines(line + "\r\n" + line + "\n", 2, 100);

@@ -26,6 +26,14 @@ TEST_CASE("domains are compared as A-labels") {
     CHECK_FALSE(recipient_refusal("a@xn--bcher-kva.example", domains, true));
 }
 
+TEST_CASE("a plain ASCII domain is compared without case, and an A-label in any case is one") {
+    CHECK_FALSE(recipient_refusal("a@Example.ORG", domains, true));
+    CHECK_FALSE(recipient_refusal("a@XN--BCHER-KVA.Example", domains, true));
+    CHECK(recipient_refusal("a@example.org.evil", domains, true));
+    CHECK(recipient_refusal("a@", domains, true));
+    CHECK(recipient_refusal("a@xn--.example", domains, true));
+}
+
 TEST_CASE("routing addresses are refused with 550 5.7.1 only toward a relaying sink") {
     for (const char* address : {"v%victim.test@example.org", "\"v@victim.test\"@example.org",
                                 "v@victim.test@example.org", "victim.test!v@example.org"}) {

@@ -18,6 +18,15 @@ std::vector<std::size_t> positions(const std::string& s, char c, bool portable,
     const char* end = s.data() + s.size();
     const char* stop = portable ? odmr::scan::each_portable(s.data(), end, c, hit)
                                 : odmr::scan::each(s.data(), end, c, hit);
+    if (odmr::scan::has_avx2()) {  // the AVX2 scan finds the same, and stops at the same place
+        std::vector<std::size_t> wide;
+        auto wide_hit = [&](const char* at) {
+            wide.push_back(static_cast<std::size_t>(at - s.data()));
+            return wide.size() < stop_after;
+        };
+        CHECK(odmr::scan::each_avx2(s.data(), end, c, wide_hit) == stop);
+        CHECK(wide == found);
+    }
     if (found.size() < stop_after) {
         CHECK(stop == end);
     } else {
