@@ -59,11 +59,12 @@ bool name_fits(const TrustedPath& where, std::size_t file_name) {
 }  // namespace
 
 MaildirSink::MaildirSink(std::string pattern, std::string hostname, const Log& log,
-                         MaildirOptions options)
+                         MaildirOptions options, BlockingPool* pool)
     : pattern_(std::move(pattern)),
       namer_(std::move(hostname)),
       log_(log),
       options_(options),
+      pool_(pool),
       buffer_(2 * write_size + 1) {
     raise_file_limit();
 }
@@ -282,22 +283,36 @@ void MaildirSink::release_files() {
 // message) — then moves them all into new/ and fsyncs each new/ once.
 asio::awaitable<Status> MaildirSink::sync() {
     if (staged_.empty()) co_return Status{};
-    if (auto durable =
-            close_failed_ ? Status(*std::exchange(close_failed_, std::nullopt)) : flush_staged();
-        !durable) {
+    if (close_failed_) {
+        Status failed = *std::exchange(close_failed_, std::nullopt);
         withdraw();
-        co_return durable;
+        co_return failed;
     }
-    if (auto published = publish_all(); !published) {
+    // On a worker, the session waits here: staged_ is left alone meanwhile.
+    auto store = [this] { return store_staged(); };
+    Status stored = Status{};
+    if (pool_ == nullptr)
+        stored = store();
+    else
+        stored = co_await pool_->run(store);  // (no co_await inside ?:, see relay_sink.cpp)
+    if (!stored) {
         withdraw();
-        co_return published;
-    }
-    for (auto& copy : staged_) {
-        if (!copy.moved) ::unlinkat(copy.maildir->tmp.get(), copy.name.c_str(), 0);
+        co_return stored;
     }
     staged_.clear();
     forget_unused();
     co_return Status{};
+}
+
+// sync()'s system calls on the staged copies, and nothing else: it may run
+// on a worker thread (no logging, no other state).
+Status MaildirSink::store_staged() {
+    if (auto durable = flush_staged(); !durable) return durable;
+    if (auto published = publish_all(); !published) return published;
+    for (auto& copy : staged_) {
+        if (!copy.moved) ::unlinkat(copy.maildir->tmp.get(), copy.name.c_str(), 0);
+    }
+    return {};
 }
 
 Status MaildirSink::flush_staged() {

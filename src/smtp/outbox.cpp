@@ -63,7 +63,7 @@ asio::awaitable<Outbox::Settled> Outbox::settle(mail::Sink& sink, ResendRecord* 
         std::vector<const Committed*> batch;
         batch.reserve(staged_.size());
         for (const auto& staged : staged_) batch.push_back(&staged.message);
-        remember(record, batch, log_);
+        co_await remember(record, batch, log_);
     }
     // Each reply goes where the message's 250 would have been, in order.
     std::string rest = std::move(output_);
@@ -86,15 +86,16 @@ asio::awaitable<Outbox::Settled> Outbox::settle(mail::Sink& sink, ResendRecord* 
     co_return settled;
 }
 
-void remember(ResendRecord* record, std::span<const Committed* const> messages, const Log& log) {
-    if (record == nullptr) return;
+asio::awaitable<void> remember(ResendRecord* record, std::span<const Committed* const> messages,
+                               const Log& log) {
+    if (record == nullptr) co_return;
     std::vector<ResendEntry> entries;
     auto now = static_cast<std::int64_t>(std::time(nullptr));
     for (const Committed* message : messages) {
         if (message->fingerprint)
             entries.push_back({message->fingerprint->digest, now, message->fingerprint->trace});
     }
-    if (auto added = record->add(entries); !added)
+    if (auto added = co_await record->store(entries); !added)
         log.warning("cannot record " + std::to_string(entries.size()) +
                     " acknowledged message(s) against a resend: " + added.error().message() +
                     "; if a 250 is lost now, the provider's copy will be delivered twice");

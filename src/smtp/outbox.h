@@ -36,9 +36,11 @@ struct Committed {
 };
 
 // Records the fingerprints of `messages`, durable messages whose 250 is about
-// to be queued, in one write and one fdatasync. A failure is logged and costs
-// at worst a duplicate later: the 250s go out anyway.
-void remember(ResendRecord* record, std::span<const Committed* const> messages, const Log& log);
+// to be queued, in one write and one fdatasync (on the record's pool, if it
+// has one). A failure is logged and costs at worst a duplicate later: the
+// 250s go out anyway.
+asio::awaitable<void> remember(ResendRecord* record, std::span<const Committed* const> messages,
+                               const Log& log);
 
 class Outbox {
   public:

@@ -173,7 +173,8 @@ asio::awaitable<void> Server::finish_message() {
     reset_transaction();
     if (!sink_.batches()) {
         const Committed* durable[] = {&message};
-        remember(record_, durable, log_);  // after commit(), before the 250 (resend_record.h)
+        // After commit(), before the 250 (resend_record.h).
+        co_await remember(record_, durable, log_);
         acknowledge(message);
         co_return;
     }
