@@ -69,7 +69,7 @@ std::size_t flush_threads(unsigned jobs, std::size_t accounts) {
 int Runner::run(std::vector<Account>& accounts, const Resolver& reload) {
     asio::io_context io;
     BlockingPool flushes(flush_threads(settings_.jobs, accounts.size()));  // gone before io
-    flushes_ = &flushes;
+    flushes_ = flushes.threads() > 0 ? &flushes : nullptr;  // none: no coroutine per flush
     Signals signals(io, stop_, log_);
     signals.flushes = &flushes;
     signals.on_poll_now = [this] {

@@ -36,11 +36,17 @@ struct Committed {
 };
 
 // Records the fingerprints of `messages`, durable messages whose 250 is about
-// to be queued, in one write and one fdatasync (on the record's pool, if it
-// has one). A failure is logged and costs at worst a duplicate later: the
-// 250s go out anyway.
-asio::awaitable<void> remember(ResendRecord* record, std::span<const Committed* const> messages,
-                               const Log& log);
+// to be queued, in one write and one fdatasync. A failure is logged and costs
+// at worst a duplicate later: the 250s go out anyway.
+void remember(ResendRecord* record, std::span<const Committed* const> messages, const Log& log);
+// The same with the write and the fdatasync on the record's pool, when
+// remembers_later(record) (resend_record.h, flush_on()); else remember()
+// costs no coroutine.
+asio::awaitable<void> remember_later(ResendRecord* record,
+                                     std::span<const Committed* const> messages, const Log& log);
+inline bool remembers_later(const ResendRecord* record) {
+    return record != nullptr && record->flushes_on_pool();
+}
 
 class Outbox {
   public:

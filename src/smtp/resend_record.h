@@ -70,6 +70,7 @@ class ResendRecord {
     asio::awaitable<Status> store(std::span<const ResendEntry> entries);
     // Where store() runs its system calls; none (the default): inline.
     void flush_on(BlockingPool* pool) { pool_ = pool; }
+    bool flushes_on_pool() const { return pool_ != nullptr; }
     // A message of this session matched `digest` (it was offered again).
     void matched(const Digest& digest) { session_.insert(digest); }
     // The session ended; `clean`: with QUIT, after all our replies were

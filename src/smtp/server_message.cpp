@@ -174,7 +174,10 @@ asio::awaitable<void> Server::finish_message() {
     if (!sink_.batches()) {
         const Committed* durable[] = {&message};
         // After commit(), before the 250 (resend_record.h).
-        co_await remember(record_, durable, log_);
+        if (remembers_later(record_))
+            co_await remember_later(record_, durable, log_);
+        else
+            remember(record_, durable, log_);
         acknowledge(message);
         co_return;
     }

@@ -5,7 +5,8 @@
 // `co_await pool.run(work)` runs `work` on a worker and resumes the awaiting
 // coroutine on its own executor with what `work` returned (an exception it
 // threw is thrown there instead). A pool made with no threads runs `work`
-// at once, on the caller's thread: the single-session path makes no hop.
+// at once, on the caller's thread; a caller that may have no pool at all
+// (a single session) calls `work` itself and makes no coroutine.
 //
 // `work` must touch only state that the awaiting coroutine owns and that
 // nothing else uses meanwhile, and only to make system calls: no logging, no
@@ -20,22 +21,19 @@
 // destroy the pool before the io_context and whatever the work references.
 #pragma once
 
-#include <asio/any_io_executor.hpp>
-#include <asio/associated_executor.hpp>
-#include <asio/async_result.hpp>
 #include <asio/awaitable.hpp>
-#include <asio/execution/outstanding_work.hpp>
-#include <asio/post.hpp>
-#include <asio/prefer.hpp>
-#include <asio/thread_pool.hpp>
-#include <asio/use_awaitable.hpp>
 #include <cstddef>
 #include <exception>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
+
+#include "util/result.h"
+
+namespace asio {
+class thread_pool;
+}  // namespace asio
 
 namespace odmr {
 
@@ -52,47 +50,56 @@ class BlockingPool {
     // Counted on the awaiting coroutines' thread (the I/O thread).
     std::size_t in_flight() const { return in_flight_; }
 
+    // `work` is called where it is: it must outlive the co_await (a lambda
+    // written inside the co_await expression does).
     template <class Work>
-    asio::awaitable<std::invoke_result_t<Work&>> run(Work work) {
+    asio::awaitable<std::invoke_result_t<Work&>> run(Work&& work) {
         using Value = std::invoke_result_t<Work&>;
         static_assert(!std::is_void_v<Value>, "work returns its outcome (a Status)");
-        if (!workers_) co_return work();
+        using Type = std::remove_reference_t<Work>;
+        return run_call<Value>({[](void* w) -> Value { return (*static_cast<Type*>(w))(); },
+                                const_cast<void*>(static_cast<const void*>(&work))});
+    }
+
+  private:
+    // The work, type-erased: one coroutine per result type, not per call site.
+    template <class Value>
+    struct Call {
+        Value (*call)(void*);
+        void* work;
+    };
+
+    template <class Value>
+    asio::awaitable<Value> run_call(Call<Value> call) {
+        if (!workers_) co_return call.call(call.work);
         std::optional<Value> value;
         std::exception_ptr failure;
-        co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
-            [&](auto handler) {
-                ++in_flight_;
-                start(work, value, failure, std::move(handler));
-            },
-            asio::use_awaitable);
-        --in_flight_;
+        auto job = [&]() noexcept {
+            try {
+                value.emplace(call.call(call.work));
+            } catch (...) {
+                failure = std::current_exception();
+            }
+        };
+        co_await submit({[](void* j) { (*static_cast<decltype(job)*>(j))(); }, &job});
         if (failure) std::rethrow_exception(failure);
         co_return std::move(*value);
     }
 
-  private:
-    // Posts `work` to a worker; the worker stores its outcome, then posts
-    // `handler` back to the handler's own executor, whose io_context counts
-    // the operation as outstanding work until then.
-    template <class Work, class Value, class Handler>
-    void start(Work& work, std::optional<Value>& value, std::exception_ptr& failure,
-               Handler handler) {
-        auto home = asio::prefer(asio::get_associated_executor(handler),
-                                 asio::execution::outstanding_work.tracked);
-        asio::post(workers_->get_executor(), [&work, &value, &failure, home = std::move(home),
-                                              handler = std::move(handler)]() mutable {
-            try {
-                value.emplace(work());
-            } catch (...) {
-                failure = std::current_exception();
-            }
-            asio::post(home, std::move(handler));
-        });
-    }
+    // A call that throws nothing, on state the awaiting coroutine owns.
+    struct Job {
+        void (*call)(void*);
+        void* state;
+    };
+    // Runs `job` on a worker; resumes on the awaiting coroutine's executor.
+    asio::awaitable<void> submit(Job job);
 
     std::size_t threads_;
     std::size_t in_flight_ = 0;
     std::unique_ptr<asio::thread_pool> workers_;  // none: inline
 };
+
+// Compiled once, in blocking_pool.cpp: the sinks' and the record's flushes.
+extern template asio::awaitable<Status> BlockingPool::run_call<Status>(Call<Status>);
 
 }  // namespace odmr

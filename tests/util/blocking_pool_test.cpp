@@ -117,7 +117,8 @@ TEST_CASE("while the work blocks, other coroutines on the I/O thread go on") {
     asio::io_context io;
     std::atomic<bool> flag{false};
     std::optional<Result<bool>> saw;
-    test::spawn(io, pool.run([&] { return Result<bool>(wait_for(flag)); }), saw);
+    auto wait = [&] { return Result<bool>(wait_for(flag)); };  // outlives the run
+    test::spawn(io, pool.run(wait), saw);
     test::spawn(io, set_later(pool, flag));
     test::run_all(io);
     REQUIRE(saw.has_value());
