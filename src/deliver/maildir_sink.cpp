@@ -280,39 +280,31 @@ void MaildirSink::release_files() {
 
 // Makes every staged file durable — one fsync for a single file, else one
 // syncfs(2) per file system (a batch costs one disk flush, not one per
-// message) — then moves them all into new/ and fsyncs each new/ once.
+// message) — then moves them all into new/ and fsyncs each new/ once:
+// here and now, or on the pool (maildir_sink_pool.cpp).
 asio::awaitable<Status> MaildirSink::sync() {
+    if (pool_ != nullptr) return sync_on_pool();
+    return sync_here();
+}
+
+asio::awaitable<Status> MaildirSink::sync_here() {
     if (staged_.empty()) co_return Status{};
-    if (close_failed_) {
-        Status failed = *std::exchange(close_failed_, std::nullopt);
+    if (auto durable =
+            close_failed_ ? Status(*std::exchange(close_failed_, std::nullopt)) : flush_staged();
+        !durable) {
         withdraw();
-        co_return failed;
+        co_return durable;
     }
-    // On a worker, the session waits here: staged_ is left alone meanwhile.
-    auto store = [this] { return store_staged(); };
-    Status stored = Status{};
-    if (pool_ == nullptr)
-        stored = store();
-    else
-        stored = co_await pool_->run(store);  // (no co_await inside ?:, see relay_sink.cpp)
-    if (!stored) {
+    if (auto published = publish_all(); !published) {
         withdraw();
-        co_return stored;
+        co_return published;
+    }
+    for (auto& copy : staged_) {
+        if (!copy.moved) ::unlinkat(copy.maildir->tmp.get(), copy.name.c_str(), 0);
     }
     staged_.clear();
     forget_unused();
     co_return Status{};
-}
-
-// sync()'s system calls on the staged copies, and nothing else: it may run
-// on a worker thread (no logging, no other state).
-Status MaildirSink::store_staged() {
-    if (auto durable = flush_staged(); !durable) return durable;
-    if (auto published = publish_all(); !published) return published;
-    for (auto& copy : staged_) {
-        if (!copy.moved) ::unlinkat(copy.maildir->tmp.get(), copy.name.c_str(), 0);
-    }
-    return {};
 }
 
 Status MaildirSink::flush_staged() {

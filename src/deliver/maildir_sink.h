@@ -91,6 +91,8 @@ class MaildirSink final : public mail::Sink {
     Status flush_buffer();
     Status write_copy(Copy& copy);
     void release_files();
+    asio::awaitable<Status> sync_here();
+    asio::awaitable<Status> sync_on_pool();
     Status store_staged();
     Status flush_staged();
     Status publish_all();
