@@ -11,14 +11,14 @@
 namespace odmr::app {
 namespace {
 
-std::unique_ptr<mail::Sink> make_sink(const Account& account, const Log& log) {
+std::unique_ptr<mail::Sink> make_sink(const Account& account, const Log& log, BlockingPool* pool) {
     const DeliverySpec& spec = account.delivery;
     const std::string& hostname = account.server.hostname;
     switch (spec.kind) {
         case DeliveryKind::maildir:
             return std::make_unique<deliver::MaildirSink>(
                 spec.target, hostname, log,
-                deliver::MaildirOptions{.existing_only = account.maildir_existing_only});
+                deliver::MaildirOptions{.existing_only = account.maildir_existing_only}, pool);
         case DeliveryKind::mda: {
             const char* tmpdir =
                 std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): before any thread
@@ -60,10 +60,11 @@ std::unique_ptr<smtp::ResendRecord> open_record(const std::string& directory,
 }  // namespace
 
 Result<Receiver> Receiver::make(const Account& account, const Log& log,
-                                const std::string& state_directory) {
+                                const std::string& state_directory, BlockingPool* pool) {
     Receiver receiver(account, log);
     if (account.delivery.kind == DeliveryKind::handoff) return receiver;
-    receiver.sink_ = make_sink(account, log);
+    receiver.sink_ = make_sink(account, log, pool);
+    receiver.pool_ = pool;
     if (!receiver.sink_) return make_error(Errc::software, "no sink for this delivery kind");
     receiver.state_directory_ = state_directory;
     return receiver;
@@ -72,6 +73,7 @@ Result<Receiver> Receiver::make(const Account& account, const Log& log,
 void Receiver::open_record_once() {
     if (state_directory_.empty()) return;
     record_ = open_record(state_directory_, account_.name, log_);
+    if (record_) record_->flush_on(pool_);
     state_directory_.clear();
 }
 

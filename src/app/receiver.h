@@ -13,6 +13,7 @@
 #include "net/reader.h"
 #include "smtp/resend_record.h"
 #include "smtp/server.h"
+#include "util/blocking_pool.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -33,9 +34,11 @@ class Receiver {
     // messages lives (duplicate suppression, smtp/resend_record.h), opened
     // with the first session received (a run the provider has no mail for
     // never reads it); one that cannot be used turns suppression off for the
-    // run, with a warning.
+    // run, with a warning. `pool`, if any, runs the Maildir sink's and the
+    // record's flushes (util/blocking_pool.h); none: inline.
     static Result<Receiver> make(const Account& account, const Log& log,
-                                 const std::string& state_directory = "");
+                                 const std::string& state_directory = "",
+                                 BlockingPool* pool = nullptr);
 
     // Receives one reversed session on `reader`, whose turn was just accepted,
     // within `run` (--run-timeout). `counts` has what was delivered, also when
@@ -55,6 +58,7 @@ class Receiver {
     // Duplicate suppression; handoff leaves it to the local MTA.
     std::unique_ptr<smtp::ResendRecord> record_;
     std::string state_directory_;  // the record's, until it is opened
+    BlockingPool* pool_ = nullptr;
 };
 
 }  // namespace odmr::app

@@ -22,6 +22,7 @@
 #include "net/route.h"
 #include "net/tls_contexts.h"
 #include "util/atomic_file.h"
+#include "util/blocking_pool.h"
 
 namespace odmr::app {
 namespace {
@@ -59,11 +60,23 @@ class Runner {
     bool reload_ = false;                     // SIGHUP: resolve the accounts again
     bool crashed_ = false;
     net::TlsContexts tls_contexts_;  // shared by the accounts and polls that match
+    // The sinks' disk flushes, off the I/O thread (run()'s pool).
+    BlockingPool* flushes_ = nullptr;
 };
+
+// Threads for the disk flushes: none (inline) when one session runs at a
+// time, else one per session that can wait on a flush, at most 8.
+std::size_t flush_threads(unsigned jobs, std::size_t accounts) {
+    std::size_t sessions = std::min<std::size_t>(jobs, accounts);
+    return sessions > 1 ? std::min<std::size_t>(sessions, 8) : 0;
+}
 
 int Runner::run(std::vector<Account>& accounts, const Resolver& reload) {
     asio::io_context io;
+    BlockingPool flushes(flush_threads(settings_.jobs, accounts.size()));  // gone before io
+    flushes_ = flushes.threads() > 0 ? &flushes : nullptr;  // none: no coroutine per flush
     Signals signals(io, stop_, log_);
+    signals.flushes = &flushes;
     signals.on_poll_now = [this] {
         if (sleeping_ != nullptr) sleeping_->cancel();
     };
@@ -250,7 +263,7 @@ asio::awaitable<FetchSummary> Runner::fetch_locked(const Account& account, JobSl
         failed.error = tls_context.error();
         co_return failed;
     }
-    auto receiver = Receiver::make(account, log_, settings_.directories.state());
+    auto receiver = Receiver::make(account, log_, settings_.directories.state(), flushes_);
     if (!receiver) {
         failed.error = receiver.error();
         co_return failed;

@@ -47,15 +47,28 @@ asio::awaitable<void> Signals::watch() {
         } else if (number == SIGHUP) {
             if (on_reload) on_reload();
         } else if (stop_.stop_requested()) {
-            log_.warning(std::string("second ") + (number == SIGINT ? "SIGINT" : "SIGTERM") +
-                         ": exiting at once; unacknowledged mail stays with the provider");
-            ::_exit(128 + number);
+            co_await exit_now(number);
         } else {
             log_.notice(std::string(number == SIGINT ? "SIGINT" : "SIGTERM") +
                         ": stopping after the message in progress (again to exit at once)");
             stop_.request_stop();
         }
     }
+}
+
+// Between two handlers of the I/O thread, with no flush in flight: a session
+// resumed from one flush starts the next (the resend record's) before it
+// yields. A flush that hangs (a dead NFS server) is not waited for long.
+asio::awaitable<void> Signals::exit_now(int number) {
+    log_.warning(std::string("second ") + (number == SIGINT ? "SIGINT" : "SIGTERM") +
+                 ": exiting at once; unacknowledged mail stays with the provider");
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (int waited = 0; flushes != nullptr && flushes->in_flight() > 0 && waited < 3000;
+         ++waited) {
+        timer.expires_after(std::chrono::milliseconds(1));
+        co_await timer.async_wait(use_tuple);
+    }
+    ::_exit(128 + number);
 }
 
 }  // namespace odmr::app

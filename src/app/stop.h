@@ -4,7 +4,10 @@
 // command with 421 4.3.2 (net::Stream::stop_reading, smtp::Server), and the
 // run exits with its status. A second SIGTERM or SIGINT exits at once with
 // 128 + the signal: still safe, since nothing unacknowledged was promised
-// and a half-written tmp/ file is removed by a later run.
+// and a half-written tmp/ file is removed by a later run. "At once" waits
+// for the disk flushes in flight on the pool (util/blocking_pool.h), a few
+// milliseconds: a message moved into new/ whose fingerprint is not yet
+// recorded (smtp/resend_record.h) would be stored twice when sent again.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -14,6 +17,7 @@
 #include <stop_token>
 
 #include "app/duration.h"
+#include "util/blocking_pool.h"
 #include "util/log.h"
 
 namespace odmr::app {
@@ -31,12 +35,16 @@ class Signals {
     // SIGUSR1 and SIGHUP, for the poll loop; ignored when not set.
     std::function<void()> on_poll_now;
     std::function<void()> on_reload;
+    // Flushes a second signal lets finish before it exits; none: exits at once.
+    const BlockingPool* flushes = nullptr;
 
     // Runs until cancel(); spawn it beside the work.
     asio::awaitable<void> watch();
     void cancel();
 
   private:
+    asio::awaitable<void> exit_now(int number);
+
     asio::signal_set set_;
     std::stop_source& stop_;
     const Log& log_;

@@ -59,11 +59,12 @@ bool name_fits(const TrustedPath& where, std::size_t file_name) {
 }  // namespace
 
 MaildirSink::MaildirSink(std::string pattern, std::string hostname, const Log& log,
-                         MaildirOptions options)
+                         MaildirOptions options, BlockingPool* pool)
     : pattern_(std::move(pattern)),
       namer_(std::move(hostname)),
       log_(log),
       options_(options),
+      pool_(pool),
       buffer_(2 * write_size + 1) {
     raise_file_limit();
 }
@@ -279,8 +280,14 @@ void MaildirSink::release_files() {
 
 // Makes every staged file durable — one fsync for a single file, else one
 // syncfs(2) per file system (a batch costs one disk flush, not one per
-// message) — then moves them all into new/ and fsyncs each new/ once.
+// message) — then moves them all into new/ and fsyncs each new/ once:
+// here and now, or on the pool (maildir_sink_pool.cpp).
 asio::awaitable<Status> MaildirSink::sync() {
+    if (pool_ != nullptr) return sync_on_pool();
+    return sync_here();
+}
+
+asio::awaitable<Status> MaildirSink::sync_here() {
     if (staged_.empty()) co_return Status{};
     if (auto durable =
             close_failed_ ? Status(*std::exchange(close_failed_, std::nullopt)) : flush_staged();

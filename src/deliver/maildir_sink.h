@@ -23,6 +23,10 @@
 // A Maildir already opened in this run is vetted through its open
 // descriptors (the safe walk's result) and its room through a RoomCache,
 // so a RCPT costs no path walk and, mostly, no statvfs.
+//
+// The blocking part of sync() (the flush, the renames, the fsync of each
+// new/) runs on `pool` when there is one (util/blocking_pool.h), so other
+// sessions on the I/O thread go on meanwhile; the session waits for it.
 #pragma once
 
 #include <map>
@@ -38,6 +42,7 @@
 #include "deliver/write_behind.h"
 #include "deliver/write_buffer.h"
 #include "mail/sink.h"
+#include "util/blocking_pool.h"
 #include "util/log.h"
 #include "util/unique_fd.h"
 
@@ -50,8 +55,9 @@ struct MaildirOptions {
 class MaildirSink final : public mail::Sink {
   public:
     // `pattern` is a path, "~" already expanded, maybe with placeholders.
+    // `pool`, if any, runs sync()'s system calls (none: inline).
     MaildirSink(std::string pattern, std::string hostname, const Log& log,
-                MaildirOptions options = {});
+                MaildirOptions options = {}, BlockingPool* pool = nullptr);
     ~MaildirSink() override;
 
     asio::awaitable<std::optional<mail::Reply>> check_recipient(
@@ -85,6 +91,9 @@ class MaildirSink final : public mail::Sink {
     Status flush_buffer();
     Status write_copy(Copy& copy);
     void release_files();
+    asio::awaitable<Status> sync_here();
+    asio::awaitable<Status> sync_on_pool();
+    Status store_staged();
     Status flush_staged();
     Status publish_all();
     void unpublish_all();
@@ -94,6 +103,7 @@ class MaildirSink final : public mail::Sink {
     MaildirNamer namer_;
     const Log& log_;
     MaildirOptions options_;
+    BlockingPool* pool_;
     // Maildirs opened (and tmp/ cleaned) in this run, by path; those not in
     // use are closed again when there are many.
     std::map<std::string, std::shared_ptr<const OpenMaildir>> open_;

@@ -74,7 +74,10 @@ asio::awaitable<Outbox::Settled> Outbox::settle(mail::Sink& sink, ResendRecord* 
         std::vector<const Committed*> batch;
         batch.reserve(staged_.size());
         for (const auto& staged : staged_) batch.push_back(&staged.message);
-        remember(record, batch, log_);
+        if (remembers_later(record))
+            co_await remember_later(record, batch, log_);
+        else
+            remember(record, batch, log_);
     }
     // Each reply goes where the message's 250 would have been, in order.
     std::string& rest = settling_;  // swapped, so both keep their capacity
@@ -99,18 +102,39 @@ asio::awaitable<Outbox::Settled> Outbox::settle(mail::Sink& sink, ResendRecord* 
     co_return settled;
 }
 
-void remember(ResendRecord* record, std::span<const Committed* const> messages, const Log& log) {
-    if (record == nullptr) return;
+namespace {
+
+std::vector<ResendEntry> fingerprints(std::span<const Committed* const> messages) {
     std::vector<ResendEntry> entries;
     auto now = static_cast<std::int64_t>(std::time(nullptr));
     for (const Committed* message : messages) {
         if (message->fingerprint)
             entries.push_back({message->fingerprint->digest, now, message->fingerprint->trace});
     }
-    if (auto added = record->add(entries); !added)
-        log.warning("cannot record " + std::to_string(entries.size()) +
+    return entries;
+}
+
+void tell_unrecorded(const Status& added, std::size_t count, const Log& log) {
+    if (!added)
+        log.warning("cannot record " + std::to_string(count) +
                     " acknowledged message(s) against a resend: " + added.error().message() +
                     "; if a 250 is lost now, the provider's copy will be delivered twice");
+}
+
+}  // namespace
+
+void remember(ResendRecord* record, std::span<const Committed* const> messages, const Log& log) {
+    if (record == nullptr) return;
+    std::vector<ResendEntry> entries = fingerprints(messages);
+    tell_unrecorded(record->add(entries), entries.size(), log);
+}
+
+asio::awaitable<void> remember_later(ResendRecord* record,
+                                     std::span<const Committed* const> messages, const Log& log) {
+    if (record == nullptr) co_return;
+    std::vector<ResendEntry> entries = fingerprints(messages);
+    Status added = co_await record->store(entries);
+    tell_unrecorded(added, entries.size(), log);
 }
 
 std::size_t Outbox::withdraw(mail::Sink& sink) {

@@ -39,6 +39,14 @@ struct Committed {
 // to be queued, in one write and one fdatasync. A failure is logged and costs
 // at worst a duplicate later: the 250s go out anyway.
 void remember(ResendRecord* record, std::span<const Committed* const> messages, const Log& log);
+// The same with the write and the fdatasync on the record's pool, when
+// remembers_later(record) (resend_record.h, flush_on()); else remember()
+// costs no coroutine.
+asio::awaitable<void> remember_later(ResendRecord* record,
+                                     std::span<const Committed* const> messages, const Log& log);
+inline bool remembers_later(const ResendRecord* record) {
+    return record != nullptr && record->flushes_on_pool();
+}
 
 class Outbox {
   public:

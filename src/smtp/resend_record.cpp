@@ -146,14 +146,39 @@ Status ResendRecord::add(std::span<const ResendEntry> entries) {
     if (entries.empty()) return {};
     std::string text;
     for (const auto& entry : entries) text += to_line(entry);
+    if (auto written = append(text); !written) return written;
+    appended(entries);
+    return {};
+}
+
+asio::awaitable<Status> ResendRecord::store(std::span<const ResendEntry> entries) {
+    if (entries.empty()) co_return Status{};
+    std::string text;
+    for (const auto& entry : entries) text += to_line(entry);
+    // On a worker, only the file is touched; the index changes after it.
+    auto write = [this, &text] { return append(text); };
+    Status written = Status{};
+    if (pool_ == nullptr)
+        written = write();
+    else
+        written = co_await pool_->run(write);
+    if (written) appended(entries);
+    co_return written;
+}
+
+// The system calls of add() and store(): it may run on a worker thread.
+Status ResendRecord::append(std::string_view text) const {
     Status written = write_all(fd_.get(), text);
     if (written && ::fdatasync(fd_.get()) != 0) written = storage_error(errno, "fdatasync");
     if (!written) return make_error(Errc::storage, path_ + ": " + written.error().detail);
+    return {};
+}
+
+void ResendRecord::appended(std::span<const ResendEntry> entries) {
     for (const auto& entry : entries) {
         if (index_.insert(entry.digest).second) entries_.push_back(entry);
         session_.insert(entry.digest);
     }
-    return {};
 }
 
 void ResendRecord::end_session(bool clean) {

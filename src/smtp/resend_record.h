@@ -30,7 +30,10 @@
 #include <string>
 #include <vector>
 
+#include <asio/awaitable.hpp>
+
 #include "smtp/message_digest.h"
+#include "util/blocking_pool.h"
 #include "util/log.h"
 #include "util/result.h"
 #include "util/unique_fd.h"
@@ -62,6 +65,12 @@ class ResendRecord {
 
     // Appends `entries` in one write and fdatasyncs: durable on success.
     Status add(std::span<const ResendEntry> entries);
+    // The same, with the write and the fdatasync on the pool given to
+    // flush_on(), if any (util/blocking_pool.h); the caller waits for it.
+    asio::awaitable<Status> store(std::span<const ResendEntry> entries);
+    // Where store() runs its system calls; none (the default): inline.
+    void flush_on(BlockingPool* pool) { pool_ = pool; }
+    bool flushes_on_pool() const { return pool_ != nullptr; }
     // A message of this session matched `digest` (it was offered again).
     void matched(const Digest& digest) { session_.insert(digest); }
     // The session ended; `clean`: with QUIT, after all our replies were
@@ -72,6 +81,8 @@ class ResendRecord {
     ResendRecord(std::string path, const Log& log, ResendLimits limits)
         : path_(std::move(path)), log_(&log), limits_(limits) {}
     bool load(std::string_view text, std::int64_t now);
+    Status append(std::string_view text) const;
+    void appended(std::span<const ResendEntry> entries);
     Status rewrite();
     Status reopen();
 
@@ -82,6 +93,7 @@ class ResendRecord {
     std::vector<ResendEntry> entries_;  // oldest first
     std::set<Digest> index_;
     std::set<Digest> session_;  // added or matched in the session running now
+    BlockingPool* pool_ = nullptr;
 };
 
 // An account name as a file name: letters, digits and ".-_@+" kept, anything

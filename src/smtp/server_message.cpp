@@ -173,7 +173,11 @@ asio::awaitable<void> Server::finish_message() {
     reset_transaction();
     if (!sink_.batches()) {
         const Committed* durable[] = {&message};
-        remember(record_, durable, log_);  // after commit(), before the 250 (resend_record.h)
+        // After commit(), before the 250 (resend_record.h).
+        if (remembers_later(record_))
+            co_await remember_later(record_, durable, log_);
+        else
+            remember(record_, durable, log_);
         acknowledge(message);
         co_return;
     }

@@ -8,7 +8,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/asio_harness.h"
 #include "support/scratch_dir.h"
+#include "util/blocking_pool.h"
 
 using odmr::Log;
 using odmr::smtp::Digest;
@@ -169,4 +171,22 @@ TEST_CASE("account names become safe file names") {
     CHECK(safe_file_name("a b/c") == "a_b_c");
     CHECK(safe_file_name(".hidden") == "_.hidden");
     CHECK(safe_file_name("") == "_");
+}
+
+TEST_CASE("entries stored through a pool are durable and found, as with add()") {
+    ScratchDir dir;
+    odmr::BlockingPool pool(1);
+    {
+        auto record = open_record(dir);
+        record.flush_on(&pool);
+        CHECK(record.flushes_on_pool());
+        std::vector<ResendEntry> batch{entry(5), entry(6)};
+        REQUIRE(odmr::test::run(record.store(batch)).ok());
+        CHECK(record.contains(digest_of(5)));
+        CHECK(record.contains(digest_of(6)));
+        record.end_session(false);
+    }
+    auto again = open_record(dir);
+    CHECK(again.size() == 2);
+    CHECK(again.contains(digest_of(6)));
 }
