@@ -71,29 +71,37 @@ int commit_loop(const std::string& dir, long count, long size) {
     return 0;
 }
 
-int loopback(long long bytes) {
+// A listening socket on an ephemeral loopback port; `address` is set to it.
+int listen_on_loopback(sockaddr_in& address) {
     int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t length = sizeof address;
     if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) die("bind");
     if (::listen(listener, 1) != 0) die("listen");
     ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
-    std::thread writer([&] {
-        int out = ::socket(AF_INET, SOCK_STREAM, 0);
-        if (::connect(out, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
-            die("connect");
-        std::vector<char> block(256 * 1024, 'x');
-        long long left = bytes;
-        while (left > 0) {
-            ssize_t n = ::write(out, block.data(),
-                                static_cast<std::size_t>(std::min<long long>(left, block.size())));
-            if (n <= 0) die("write");
-            left -= n;
-        }
-        ::close(out);
-    });
+    return listener;
+}
+
+// Connects to `address` and writes `bytes` octets in 256 KiB calls.
+void send_bytes(const sockaddr_in& address, long long bytes) {
+    int out = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (::connect(out, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
+        die("connect");
+    std::vector<char> block(256 * 1024, 'x');
+    for (long long left = bytes; left > 0;) {
+        ssize_t n = ::write(out, block.data(),
+                            static_cast<std::size_t>(std::min<long long>(left, block.size())));
+        if (n <= 0) die("write");
+        left -= n;
+    }
+    ::close(out);
+}
+
+int loopback(long long bytes) {
+    sockaddr_in address{};
+    int listener = listen_on_loopback(address);
+    std::thread writer([&] { send_bytes(address, bytes); });
     int in = ::accept(listener, nullptr, nullptr);
     std::vector<char> block(256 * 1024);
     long long got = 0;
@@ -117,32 +125,15 @@ double cpu_seconds(int who) {
            static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
-[[noreturn]] void send_and_exit(const sockaddr_in& address, long long bytes) {
-    int out = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (::connect(out, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
-        die("connect");
-    std::vector<char> block(256 * 1024, 'x');
-    for (long long left = bytes; left > 0;) {
-        ssize_t n = ::write(out, block.data(),
-                            static_cast<std::size_t>(std::min<long long>(left, block.size())));
-        if (n <= 0) die("write");
-        left -= n;
-    }
-    ::_exit(0);
-}
-
 int receive_write(const std::string& dir, long long bytes) {
-    int listener = ::socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    if (::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) die("bind");
-    if (::listen(listener, 1) != 0) die("listen");
-    ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+    int listener = listen_on_loopback(address);
     pid_t sender = ::fork();
     if (sender < 0) die("fork");
-    if (sender == 0) send_and_exit(address, bytes);
+    if (sender == 0) {
+        send_bytes(address, bytes);
+        ::_exit(0);
+    }
     int in = ::accept(listener, nullptr, nullptr);
     ::mkdir(dir.c_str(), 0700);
     std::string path = dir + "/receive-write.bench";
