@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "util/byte_scan.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -95,10 +97,6 @@ bool sse2_blocks(const char*& in, const char* end, char*& to) {
     return held;
 }
 
-bool has_avx2() {
-    static const bool avx2 = __builtin_cpu_supports("avx2");
-    return avx2;
-}
 #endif
 
 }  // namespace
@@ -112,7 +110,7 @@ char* LfConverter::convert(std::span<const char> in, char* out) {
     }
     bool held = false;
 #if defined(ODMR_LF_AVX2)
-    if (has_avx2()) held = avx2_blocks(p, end, out);
+    if (scan::has_avx2()) held = avx2_blocks(p, end, out);
 #endif
 #if defined(__SSE2__)
     if (!held) held = sse2_blocks(p, end, out);

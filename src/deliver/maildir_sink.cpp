@@ -289,22 +289,31 @@ asio::awaitable<Status> MaildirSink::sync() {
 
 asio::awaitable<Status> MaildirSink::sync_here() {
     if (staged_.empty()) co_return Status{};
-    if (auto durable =
-            close_failed_ ? Status(*std::exchange(close_failed_, std::nullopt)) : flush_staged();
-        !durable) {
-        withdraw();
-        co_return durable;
-    }
-    if (auto published = publish_all(); !published) {
-        withdraw();
-        co_return published;
-    }
+    if (close_failed_) co_return stored(*std::exchange(close_failed_, std::nullopt));
+    co_return stored(store_staged());
+}
+
+// The system calls of sync(), and nothing else: on the pool, this runs on a
+// worker thread (no logging, no other state).
+Status MaildirSink::store_staged() {
+    if (auto durable = flush_staged(); !durable) return durable;
+    if (auto published = publish_all(); !published) return published;
     for (auto& copy : staged_) {
         if (!copy.moved) ::unlinkat(copy.maildir->tmp.get(), copy.name.c_str(), 0);
     }
+    return {};
+}
+
+// After store_staged() (or a failed close): the batch is done with, or
+// withdrawn whole.
+Status MaildirSink::stored(Status outcome) {
+    if (!outcome) {
+        withdraw();
+        return outcome;
+    }
     staged_.clear();
     forget_unused();
-    co_return Status{};
+    return {};
 }
 
 Status MaildirSink::flush_staged() {

@@ -94,6 +94,7 @@ class MaildirSink final : public mail::Sink {
     asio::awaitable<Status> sync_here();
     asio::awaitable<Status> sync_on_pool();
     Status store_staged();
+    Status stored(Status outcome);
     Status flush_staged();
     Status publish_all();
     void unpublish_all();

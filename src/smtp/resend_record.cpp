@@ -31,6 +31,12 @@ std::string to_line(const ResendEntry& entry) {
     return line;
 }
 
+std::string to_lines(std::span<const ResendEntry> entries) {
+    std::string text;
+    for (const auto& entry : entries) text += to_line(entry);
+    return text;
+}
+
 std::optional<ResendEntry> parse_line(std::string_view line) {
     ResendEntry entry;
     auto first = line.find(' ');
@@ -144,24 +150,16 @@ bool ResendRecord::load(std::string_view text, std::int64_t now) {
 
 Status ResendRecord::add(std::span<const ResendEntry> entries) {
     if (entries.empty()) return {};
-    std::string text;
-    for (const auto& entry : entries) text += to_line(entry);
-    if (auto written = append(text); !written) return written;
+    if (auto written = append(to_lines(entries)); !written) return written;
     appended(entries);
     return {};
 }
 
 asio::awaitable<Status> ResendRecord::store(std::span<const ResendEntry> entries) {
-    if (entries.empty()) co_return Status{};
-    std::string text;
-    for (const auto& entry : entries) text += to_line(entry);
+    if (pool_ == nullptr || entries.empty()) co_return add(entries);
+    std::string text = to_lines(entries);
     // On a worker, only the file is touched; the index changes after it.
-    auto write = [this, &text] { return append(text); };
-    Status written = Status{};
-    if (pool_ == nullptr)
-        written = write();
-    else
-        written = co_await pool_->run(write);
+    Status written = co_await pool_->run([this, &text] { return append(text); });
     if (written) appended(entries);
     co_return written;
 }
@@ -198,9 +196,7 @@ Status ResendRecord::rewrite() {
         if (::ftruncate(fd_.get(), 0) != 0) return storage_error(errno, "truncating " + path_);
         return {};
     }
-    std::string text;
-    for (const auto& entry : entries_) text += to_line(entry);
-    if (auto written = write_atomically(path_, text, 0600); !written) return written;
+    if (auto written = write_atomically(path_, to_lines(entries_), 0600); !written) return written;
     return reopen();
 }
 
